@@ -1,0 +1,77 @@
+"""Domain errors of the booking rules. No HTTP here: each carries the status
+and code the API's error envelope uses; HTML views show the message."""
+
+
+class BookingError(Exception):
+    status = 409
+    code = "BOOKING_ERROR"
+
+    def __init__(self, message: str, **details):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class SeatUnavailable(BookingError):
+    code = "SEAT_UNAVAILABLE"
+
+
+class SeatNotHeld(BookingError):
+    code = "SEAT_NOT_HELD"
+
+
+class HoldExpired(BookingError):
+    code = "HOLD_EXPIRED"
+
+
+class HoldLimitExceeded(BookingError):
+    code = "HOLD_LIMIT"
+
+
+class ShowStarted(BookingError):
+    code = "SHOW_STARTED"
+
+
+class ScreenBusy(BookingError):
+    code = "SCREEN_BUSY"
+
+
+class ShowHasBookings(BookingError):
+    code = "SHOW_HAS_BOOKINGS"
+
+
+class LayoutInUse(BookingError):
+    code = "LAYOUT_IN_USE"
+
+
+class CancellationClosed(BookingError):
+    code = "CANCELLATION_CLOSED"
+
+
+class IdempotencyKeyReused(BookingError):
+    status = 422
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+class IdempotencyInProgress(BookingError):
+    code = "IDEMPOTENCY_IN_PROGRESS"
+
+
+class InvalidRequest(BookingError):
+    """Input that is well-formed but makes no sense (unknown seats, bad quantity)."""
+
+    status = 400
+    code = "INVALID"
+
+
+class LockTimeout(BookingError):
+    """The database did not grant a row lock in time; the caller should retry."""
+
+    status = 503
+    code = "LOCK_TIMEOUT"
+    retry_after = 2
+
+
+class NotAllowed(BookingError):
+    status = 403
+    code = "PERMISSION_DENIED"

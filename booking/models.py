@@ -1,0 +1,141 @@
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class SeatStatus(models.TextChoices):
+    AVAILABLE = "AVAILABLE", "Available"
+    LOCKED = "LOCKED", "Held"
+    SOLD = "SOLD", "Sold"
+
+
+class ShowSeat(models.Model):
+    """One seat of one show. Every state change goes through booking.services.
+
+    A ``LOCKED`` seat whose ``held_until`` has passed counts as available
+    everywhere it is read or written (lazy expiry): no job has to free it.
+    """
+
+    show = models.ForeignKey("catalog.Show", on_delete=models.CASCADE, related_name="show_seats")
+    seat = models.ForeignKey("catalog.Seat", on_delete=models.PROTECT, related_name="show_seats")
+    status = models.CharField(max_length=10, choices=SeatStatus.choices, default=SeatStatus.AVAILABLE)
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    held_at = models.DateTimeField(null=True, blank=True)
+    held_until = models.DateTimeField(null=True, blank=True)
+    # Bumped by every write; the seat map's ETag sums it, so any change to any
+    # seat of the show gives a new ETag.
+    version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["show", "seat"], name="showseat_unique_seat_per_show"),
+            models.CheckConstraint(
+                condition=Q(status="LOCKED", held_by__isnull=False, held_until__isnull=False)
+                | ~Q(status="LOCKED"),
+                name="showseat_locked_has_holder",
+            ),
+        ]
+        indexes = [models.Index(fields=["show", "held_by"], name="showseat_show_holder")]
+
+    def __str__(self):
+        return f"{self.seat.name} ({self.status})"
+
+    def is_free(self, now: datetime) -> bool:
+        return self.status == SeatStatus.AVAILABLE or (
+            self.status == SeatStatus.LOCKED and self.held_until <= now
+        )
+
+    def is_held_by(self, user, now: datetime) -> bool:
+        return self.status == SeatStatus.LOCKED and self.held_by_id == user.pk and self.held_until > now
+
+    def effective_status(self, now: datetime) -> str:
+        return SeatStatus.AVAILABLE if self.is_free(now) else self.status
+
+
+class BookingStatus(models.TextChoices):
+    CONFIRMED = "CONFIRMED", "Confirmed"
+    CANCELLED = "CANCELLED", "Cancelled"
+
+
+class Booking(models.Model):
+    code = models.CharField(max_length=12, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")
+    show = models.ForeignKey("catalog.Show", on_delete=models.PROTECT, related_name="bookings")
+    status = models.CharField(max_length=10, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED)
+    total = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    created_at = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="booking_user_recent"),
+            models.Index(fields=["show", "status"], name="booking_show_status"),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    def get_absolute_url(self):
+        return reverse("booking:booking_detail", args=[self.code])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == BookingStatus.CONFIRMED
+
+
+class BookingSeat(models.Model):
+    """A seat of a booking, with the price paid.
+
+    ``active`` is True while the booking stands and NULL once it is cancelled.
+    The unique constraint on (show_seat, active) therefore lets any number of
+    cancelled lines share a seat but never two active ones -- on MySQL/MariaDB
+    (which have no partial indexes) as well as SQLite, since NULLs never clash
+    in a unique index.
+    """
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="lines")
+    show_seat = models.ForeignKey(ShowSeat, on_delete=models.PROTECT, related_name="booking_lines")
+    seat_name = models.CharField(max_length=8)
+    seat_type = models.CharField(max_length=10)
+    price = models.DecimalField(max_digits=8, decimal_places=2)
+    active = models.BooleanField(null=True, default=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["show_seat", "active"], name="bookingseat_one_active_sale"),
+            models.CheckConstraint(condition=Q(active=True) | Q(active__isnull=True), name="bookingseat_active_true_or_null"),
+        ]
+
+    def __str__(self):
+        return f"{self.booking.code} {self.seat_name}"
+
+
+class IdempotencyRecord(models.Model):
+    """A booking request made with an Idempotency-Key, kept so a retry replays it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    booking = models.ForeignKey(Booking, null=True, on_delete=models.CASCADE, related_name="+")
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_key_per_user")]
+
+    def __str__(self):
+        return f"{self.user_id}:{self.key}"

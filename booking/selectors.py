@@ -1,0 +1,126 @@
+"""Reads of seat state. Expired holds read as AVAILABLE everywhere."""
+
+import hashlib
+from datetime import datetime
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from booking.models import Booking, SeatStatus, ShowSeat
+from catalog.models import Show
+
+# Columns of one seat-map row, in the order seat_map_for_show reads them.
+_SEAT_COLUMNS = (
+    "pk",
+    "status",
+    "held_by_id",
+    "held_until",
+    "seat__row_label",
+    "seat__number",
+    "seat__seat_type",
+    "seat__row_index",
+    "seat__column",
+)
+
+
+def seat_map_version(*, show: Show, viewer=None, now: datetime | None = None) -> str:
+    """An ETag for the seat map as ``viewer`` sees it, in one aggregate query.
+
+    Every write bumps a seat's ``version``, so the sum moves on any change; the
+    count of expired holds moves when a hold lapses with nobody writing.
+    """
+    now = now or timezone.now()
+    agg = ShowSeat.objects.filter(show_id=show.pk).aggregate(
+        v=Sum("version"),
+        expired=Count("pk", filter=Q(status=SeatStatus.LOCKED, held_until__lte=now)),
+    )
+    viewer_id = getattr(viewer, "pk", None) or 0
+    raw = f"{show.pk}:{viewer_id}:{agg['v'] or 0}:{agg['expired']}:{show.start_time.timestamp()}"
+    return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
+
+
+def seat_map_for_show(*, show: Show, viewer=None, now: datetime | None = None) -> list[dict]:
+    """Every seat of the show, front row first, as plain dicts, in one query.
+
+    Each: id, name, row, number, type, status (AVAILABLE / LOCKED / SOLD, with
+    expired holds as AVAILABLE), price, mine, expires_at (own holds only),
+    row_index, column.
+    """
+    now = now or timezone.now()
+    viewer_id = getattr(viewer, "pk", None)
+    prices = show.prices
+    seats = []
+    rows = (
+        ShowSeat.objects.filter(show_id=show.pk)
+        .order_by("seat__row_index", "seat__column")
+        .values_list(*_SEAT_COLUMNS)
+    )
+    for pk, status, held_by, held_until, row, number, kind, row_index, column in rows:
+        if status == SeatStatus.LOCKED and held_until <= now:
+            status = SeatStatus.AVAILABLE
+        mine = status == SeatStatus.LOCKED and viewer_id is not None and held_by == viewer_id
+        seats.append(
+            {
+                "id": pk,
+                "name": f"{row}{number}",
+                "row": row,
+                "number": number,
+                "type": kind,
+                "status": status,
+                "price": prices[kind],
+                "mine": mine,
+                "expires_at": held_until if mine else None,
+                "row_index": row_index,
+                "column": column,
+            }
+        )
+    return seats
+
+
+def seat_counts(*, show: Show, now: datetime | None = None) -> dict[str, int]:
+    """{"free", "held", "sold", "total"} for one show, in one query."""
+    return show_seat_counts(shows=[show], now=now).get(show.pk, {"free": 0, "held": 0, "sold": 0, "total": 0})
+
+
+def show_seat_counts(*, shows, now: datetime | None = None) -> dict[int, dict[str, int]]:
+    """Seat counts for many shows in one grouped query (admin lists, show pages)."""
+    now = now or timezone.now()
+    held_q = Q(status=SeatStatus.LOCKED, held_until__gt=now)
+    rows = (
+        ShowSeat.objects.filter(show_id__in=[getattr(s, "pk", s) for s in shows])
+        .values("show_id")
+        .annotate(
+            total=Count("pk"),
+            sold=Count("pk", filter=Q(status=SeatStatus.SOLD)),
+            held=Count("pk", filter=held_q),
+        )
+    )
+    return {
+        r["show_id"]: {
+            "total": r["total"],
+            "sold": r["sold"],
+            "held": r["held"],
+            "free": r["total"] - r["sold"] - r["held"],
+        }
+        for r in rows
+    }
+
+
+def holds_for_user(*, user, show: Show, now: datetime | None = None) -> list[ShowSeat]:
+    """The user's unexpired holds on a show, with their seats."""
+    now = now or timezone.now()
+    return list(
+        ShowSeat.objects.filter(show_id=show.pk, held_by_id=user.pk, status=SeatStatus.LOCKED, held_until__gt=now)
+        .select_related("seat")
+        .order_by("seat__row_index", "seat__column")
+    )
+
+
+def bookings_for_user(*, user):
+    """A user's bookings, newest first, ready to list without more queries."""
+    return (
+        Booking.objects.filter(user=user)
+        .select_related("show__movie", "show__screen__theatre")
+        .prefetch_related("lines")
+        .order_by("-created_at", "-pk")
+    )

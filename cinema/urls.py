@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+
+from cinema import api, views
+
+urlpatterns = [
+    path("health", views.health, name="health"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("cinema.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
+    path("api/<path:rest>", api.not_found),
+    path("accounts/", include("accounts.urls")),
+    path("", include("booking.urls")),
+    path("", include("catalog.urls")),
+]
+
+handler404 = "cinema.views.page_not_found"
+handler500 = "cinema.views.server_error"
