@@ -124,3 +124,17 @@ def bookings_for_user(*, user):
         .prefetch_related("lines")
         .order_by("-created_at", "-pk")
     )
+
+
+def seat_grid(seats: list[dict]) -> list[dict]:
+    """Group seat_map_for_show's seats into rows for drawing, gaps included.
+
+    Returns [{"label": "A", "cells": [seat dict, or None for a gap, ...]}, ...]
+    front row first; every row is as wide as the widest, so the grid lines up.
+    """
+    width = max((s["column"] for s in seats), default=-1) + 1
+    rows: dict[int, dict] = {}
+    for seat in seats:
+        row = rows.setdefault(seat["row_index"], {"label": seat["row"], "cells": [None] * width})
+        row["cells"][seat["column"]] = seat
+    return [rows[i] for i in sorted(rows)]
