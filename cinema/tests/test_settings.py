@@ -1,0 +1,53 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def production_env(**extra):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    env.update(
+        DEBUG="false",
+        SECRET_KEY="x" * 60 + "-production-like-secret-key-for-the-deploy-check",
+        # One-line form with \n escapes, as a .env file or a container env would carry it.
+        JWT_PRIVATE_KEY=private.replace("\n", "\\n"),
+        JWT_PUBLIC_KEY=public,
+        ALLOWED_HOSTS="cinema.example.com",
+        **extra,
+    )
+    return env
+
+
+def run_manage(*args, env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_production_settings_pass_the_deploy_check_without_warnings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_secret_key_and_jwt_keys_are_required_when_debug_is_off():
+    env = production_env()
+    del env["SECRET_KEY"]
+    result = run_manage("check", env=env)
+    assert result.returncode != 0 and "SECRET_KEY is required" in result.stderr
+    env = production_env()
+    del env["JWT_PRIVATE_KEY"]
+    result = run_manage("check", env=env)
+    assert result.returncode != 0 and "JWT_PRIVATE_KEY" in result.stderr
