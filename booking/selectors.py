@@ -27,15 +27,24 @@ def seat_map_version(*, show: Show, viewer=None, now: datetime | None = None) ->
     """An ETag for the seat map as ``viewer`` sees it, in one aggregate query.
 
     Every write bumps a seat's ``version``, so the sum moves on any change; the
-    count of expired holds moves when a hold lapses with nobody writing.
+    count of expired holds moves when a hold lapses with nobody writing (and
+    for a fixed version sum it only grows, so no state repeats); the count and
+    pk sum move when a layout change adds or drops seats. The show's time and
+    prices are part of the map too.
     """
     now = now or timezone.now()
     agg = ShowSeat.objects.filter(show_id=show.pk).aggregate(
         v=Sum("version"),
+        n=Count("pk"),
+        ids=Sum("pk"),
         expired=Count("pk", filter=Q(status=SeatStatus.LOCKED, held_until__lte=now)),
     )
     viewer_id = getattr(viewer, "pk", None) or 0
-    raw = f"{show.pk}:{viewer_id}:{agg['v'] or 0}:{agg['expired']}:{show.start_time.timestamp()}"
+    prices = ",".join(f"{kind}={price}" for kind, price in sorted(show.prices.items()))
+    raw = (
+        f"{show.pk}:{viewer_id}:{agg['v'] or 0}:{agg['expired']}:{agg['n']}:{agg['ids'] or 0}:"
+        f"{show.start_time.timestamp()}:{prices}"
+    )
     return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
 
@@ -51,9 +60,7 @@ def seat_map_for_show(*, show: Show, viewer=None, now: datetime | None = None) -
     prices = show.prices
     seats = []
     rows = (
-        ShowSeat.objects.filter(show_id=show.pk)
-        .order_by("seat__row_index", "seat__column")
-        .values_list(*_SEAT_COLUMNS)
+        ShowSeat.objects.filter(show_id=show.pk).order_by("seat__row_index", "seat__column").values_list(*_SEAT_COLUMNS)
     )
     for pk, status, held_by, held_until, row, number, kind, row_index, column in rows:
         if status == SeatStatus.LOCKED and held_until <= now:

@@ -8,12 +8,13 @@ and treats a hold whose ``held_until`` has passed as free (lazy expiry).
 
 import functools
 import hashlib
+import json
 import random
 import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -40,11 +41,16 @@ from booking.exceptions import (
     ShowStarted,
 )
 from booking.models import Booking, BookingSeat, BookingStatus, IdempotencyRecord, SeatStatus, ShowSeat
-from catalog.models import Movie, Screen, Seat, Show, overlap_message
+from catalog.models import Movie, Screen, Seat, SeatType, Show, overlap_message
 from catalog.services import screen_seats_apply, screen_seats_plan
 
 DEADLOCK_RETRIES = 3
-BEST_AVAILABLE_ATTEMPTS = 8
+# Best available: lock attempts per call, and how many times the map is re-read
+# when every candidate was taken or skipped.
+BEST_AVAILABLE_ATTEMPTS = 24
+BEST_AVAILABLE_ROUNDS = 4
+CODE_ATTEMPTS = 5
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
 MYSQL_LOCK_WAIT_TIMEOUT = 1205
 MYSQL_DEADLOCK = 1213
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -82,9 +88,7 @@ def _locked(fn):
                     time.sleep(random.uniform(0.005, 0.03) * attempt)
                     continue
                 if kind:
-                    raise LockTimeout(
-                        "Those seats are busy right now. Please try again in a moment."
-                    ) from exc
+                    raise LockTimeout("Those seats are busy right now. Please try again in a moment.") from exc
                 raise
         raise AssertionError("unreachable")
 
@@ -102,7 +106,13 @@ def _ensure_not_started(show: Show, now: datetime) -> None:
 
 def _lock_user(user) -> None:
     """Serialize one user's own seat changes, so the per-user limit holds even
-    when the same person fires several requests at once."""
+    when the same person fires several requests at once.
+
+    Lock order everywhere: this user row first, then a booking row, then show
+    seats in pk order. Taking it first also keeps InnoDB's foreign-key checks
+    (a shared lock on the user row when a hold, booking or cancellation names
+    the user) from closing a cycle with another transaction of the same user.
+    """
     list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
 
 
@@ -121,10 +131,27 @@ def _check_known(seats: list[ShowSeat], seat_ids: list[int]) -> None:
 
 
 def _clean_ids(seat_ids) -> list[int]:
-    ids = sorted({int(pk) for pk in seat_ids})
+    try:
+        ids = sorted({int(pk) for pk in seat_ids})
+    except (TypeError, ValueError) as exc:
+        raise InvalidRequest("Seat ids must be whole numbers.", fields={"seat_ids": ["not a list of ids"]}) from exc
     if not ids:
-        raise InvalidRequest("Choose at least one seat.")
+        raise InvalidRequest("Choose at least one seat.", fields={"seat_ids": ["empty"]})
     return ids
+
+
+def _apply_prices(show: Show, prices: dict | None) -> None:
+    if not prices:
+        return
+    try:
+        cleaned = {SeatType(str(kind)): Decimal(str(value)) for kind, value in dict(prices).items()}
+    except (TypeError, ValueError, InvalidOperation) as exc:
+        raise InvalidRequest(
+            "Prices must map seat types to amounts.", fields={"prices": ["invalid seat type or amount"]}
+        ) from exc
+    if any(not value.is_finite() or value < 0 for value in cleaned.values()):
+        raise InvalidRequest("Prices cannot be negative.", fields={"prices": ["must be 0 or more"]})
+    show.set_prices(cleaned)
 
 
 def _set_free(pks) -> None:
@@ -150,8 +177,7 @@ def show_schedule(*, movie: Movie, screen: Screen, start_time: datetime, prices:
     """
     Screen.objects.select_for_update().filter(pk=screen.pk).first()
     show = Show(movie=movie, screen=screen, start_time=start_time)
-    if prices:
-        show.set_prices(prices)
+    _apply_prices(show, prices)
     show.end_time = show.compute_end_time()
     clash = show.overlapping_shows().select_related("movie").first()
     if clash:
@@ -185,8 +211,7 @@ def show_update(
         show.movie = movie
     if start_time is not None:
         show.start_time = start_time
-    if prices:
-        show.set_prices(prices)
+    _apply_prices(show, prices)
     show.end_time = show.compute_end_time()
     clash = show.overlapping_shows().select_related("movie").first()
     if clash:
@@ -197,7 +222,15 @@ def show_update(
 
 @_locked
 def show_delete(*, show: Show) -> None:
-    """Delete a show and its seats. Raises ShowHasBookings if anyone booked it."""
+    """Delete a show and its seats (holds go with them).
+
+    Locks the screen, the show's seats in pk order, then the show row: the
+    same order a booking takes (seats, then the show through its foreign key),
+    so the two cannot deadlock. Raises ShowHasBookings if anyone booked it,
+    even if the booking was cancelled since.
+    """
+    Screen.objects.select_for_update().filter(pk=show.screen_id).first()
+    list(ShowSeat.objects.select_for_update().filter(show_id=show.pk).order_by("pk").values_list("pk"))
     show = Show.objects.select_for_update().get(pk=show.pk)
     if Booking.objects.filter(show=show).exists():
         raise ShowHasBookings("This show has bookings and cannot be deleted.")
@@ -205,13 +238,15 @@ def show_delete(*, show: Show) -> None:
 
 
 @_locked
-def screen_layout_update(*, screen: Screen, layout) -> Screen:
+def screen_layout_update(*, screen: Screen, layout, now: datetime | None = None) -> Screen:
     """Change a screen's layout and bring the seats of its shows in line.
 
     New seats are added to every show that has not started; seats the layout
     drops are removed from all shows, unless some show has ever sold it or
-    someone holds it now (LayoutInUse). Locks the screen, then the affected
-    show seats in pk order.
+    someone holds it now (LayoutInUse). Seats whose type or place changed get
+    their show seats' version bumped, so seat-map ETags move. Locks the screen,
+    then the affected show seats in pk order. Raises ValidationError for a bad
+    layout.
     """
     from catalog.layout import layout_text
 
@@ -219,16 +254,15 @@ def screen_layout_update(*, screen: Screen, layout) -> Screen:
     screen.layout = layout if isinstance(layout, str) else layout_text(layout)
     screen.full_clean()
     new, changed, dropped = screen_seats_plan(screen=screen)
-    now = timezone.now()
-    if dropped:
-        affected = list(
-            ShowSeat.objects.select_for_update().filter(seat_id__in=dropped).order_by("pk")
+    now = now or timezone.now()
+    touched = list(dropped) + [seat.pk for seat in changed]
+    affected = list(ShowSeat.objects.select_for_update().filter(seat_id__in=touched).order_by("pk")) if touched else []
+    if changed:
+        ShowSeat.objects.filter(pk__in=[s.pk for s in affected if s.seat_id not in set(dropped)]).update(
+            version=F("version") + 1, updated_at=now
         )
-        in_use = {
-            s.seat_id
-            for s in affected
-            if s.status == SeatStatus.SOLD or not s.is_free(now)
-        }
+    if dropped:
+        in_use = {s.seat_id for s in affected if s.seat_id in set(dropped) and not s.is_free(now)}
         in_use |= set(
             BookingSeat.objects.filter(show_seat__seat_id__in=dropped).values_list("show_seat__seat_id", flat=True)
         )
@@ -240,11 +274,18 @@ def screen_layout_update(*, screen: Screen, layout) -> Screen:
             )
         ShowSeat.objects.filter(seat_id__in=dropped).delete()
     screen.save()
-    created = screen_seats_apply(new=new, changed=changed, dropped=dropped)
-    if created:
+    screen_seats_apply(new=new, changed=changed, dropped=dropped)
+    if new:
+        # Read the new ids back: MySQL 8's bulk insert does not return them.
+        keys = {(seat.row_label, seat.number) for seat in new}
+        created = [
+            pk
+            for pk, label, number in Seat.objects.filter(screen=screen).values_list("pk", "row_label", "number")
+            if (label, number) in keys
+        ]
         upcoming = Show.objects.filter(screen=screen, start_time__gt=now).values_list("pk", flat=True)
         ShowSeat.objects.bulk_create(
-            [ShowSeat(show_id=show_id, seat_id=seat.pk) for show_id in upcoming for seat in created],
+            [ShowSeat(show_id=show_id, seat_id=seat_id) for show_id in upcoming for seat_id in created],
             batch_size=500,
         )
     return screen
@@ -307,6 +348,8 @@ def seats_hold(*, user, show: Show, seat_ids, now: datetime | None = None) -> Ho
     now = now or timezone.now()
     ids = _clean_ids(seat_ids)
     _ensure_not_started(show, now)
+    if len(ids) > settings.MAX_SEATS_PER_BOOKING:
+        _check_limit(user, show, now, len(ids), exclude=ids)  # raises, without locking a crowd of rows
     _lock_user(user)
     seats = _lock_seats(show, ids)
     _check_known(seats, ids)
@@ -320,49 +363,94 @@ def seats_hold(*, user, show: Show, seat_ids, now: datetime | None = None) -> Ho
     return _apply_hold(user, seats, now)
 
 
-def _best_candidates(rows, quantity: int, now: datetime, seat_type: str | None) -> list[list[int]]:
-    """Blocks of ``quantity`` adjacent free seats, best first.
+@dataclass
+class _Run:
+    """Adjacent free seats of one row: [(column, pk, accessible), ...]."""
 
-    Better means: leaves no single seat stranded in its run of free seats, then
-    a row nearer the sweet spot (about two thirds of the way back), then nearer
-    the centre of the row. If no row has enough adjacent seats, one last
-    candidate takes the best single seats wherever they are.
-    """
+    row_index: int
+    row_cost: int
+    centre: float
+    seats: list
+
+
+def _free_runs(rows, now: datetime, seat_type: str | None, exclude) -> list[_Run]:
     by_row: dict[int, list] = {}
     for pk, status, held_until, row_index, column, kind in rows:
-        free = status == SeatStatus.AVAILABLE or (status == SeatStatus.LOCKED and held_until <= now)
-        if seat_type and kind != seat_type:
-            free = False
-        by_row.setdefault(row_index, []).append((column, pk, free))
+        free = (status == SeatStatus.AVAILABLE or (status == SeatStatus.LOCKED and held_until <= now)) and (
+            pk not in exclude and (not seat_type or kind == seat_type)
+        )
+        by_row.setdefault(row_index, []).append((column, pk, free, kind == SeatType.ACCESSIBLE))
     if not by_row:
         return []
-    sweet = round((max(by_row) + 1) * 2 / 3) - 1 if len(by_row) > 2 else max(by_row)
-    candidates: list[tuple[tuple, list[int]]] = []
-    singles: list[tuple[tuple, int]] = []
-    for row_index, seats in by_row.items():
+    # The sweet spot is about two thirds of the way back; small rooms: the back row.
+    last = max(by_row)
+    sweet = round((last + 1) * 2 / 3) - 1 if len(by_row) > 2 else last
+    runs = []
+    for row_index, seats in sorted(by_row.items()):
         seats.sort()
         centre = (seats[0][0] + seats[-1][0]) / 2
-        row_cost = abs(row_index - sweet)
-        run: list[tuple[int, int]] = []
-        for i, (column, pk, free) in enumerate(seats + [(None, None, False)]):
-            adjacent = run and column is not None and column == run[-1][0] + 1
-            if free and (not run or adjacent):
-                run.append((column, pk))
+        run: list = []
+        for column, pk, free, accessible in seats + [(None, None, False, False)]:
+            if free and run and column == run[-1][0] + 1:
+                run.append((column, pk, accessible))
                 continue
-            for start in range(0, len(run) - quantity + 1):
-                block = run[start : start + quantity]
-                left, right = start, len(run) - start - quantity
-                strands = (left == 1) + (right == 1)
-                middle = (block[0][0] + block[-1][0]) / 2
-                candidates.append(((strands > 0, row_cost, abs(middle - centre), row_index), [pk for _, pk in block]))
-            singles.extend(((row_cost, abs(c - centre), row_index), p) for c, p in run)
-            run = [(column, pk)] if free else []
-    candidates.sort(key=lambda item: item[0])
-    ordered = [pks for _, pks in candidates]
-    if not ordered and len(singles) >= quantity:
-        singles.sort(key=lambda item: item[0])
-        ordered.append([pk for _, pk in singles[:quantity]])
-    return ordered
+            if run:
+                runs.append(_Run(row_index, abs(row_index - sweet), centre, run))
+            run = [(column, pk, accessible)] if free else []
+    return runs
+
+
+def _windows(run: _Run, size: int):
+    """(score, pks) for every window of ``size`` seats in a run; lower is better.
+
+    A window that takes an accessible seat comes last (keep them for people who
+    need them), then one that leaves a single seat stranded at either side,
+    then a worse row, then further from the centre of the row.
+    """
+    for start in range(len(run.seats) - size + 1):
+        block = run.seats[start : start + size]
+        strands = start == 1 or len(run.seats) - start - size == 1
+        middle = (block[0][0] + block[-1][0]) / 2
+        score = (
+            any(accessible for _, _, accessible in block),
+            strands,
+            run.row_cost,
+            abs(middle - run.centre),
+            run.row_index,
+            block[0][0],
+        )
+        yield score, [pk for _, pk, _ in block]
+
+
+def _scattered(runs: list[_Run], quantity: int) -> list[int] | None:
+    """When no row has ``quantity`` seats together: as few pieces as possible.
+
+    Takes a run that fits the remainder exactly (so nothing is stranded) or
+    else the longest run, best rows first, until enough seats are picked.
+    """
+    pool = list(runs)
+    if sum(len(r.seats) for r in pool) < quantity:
+        return None
+    picked: list[int] = []
+    while len(picked) < quantity:
+        remaining = quantity - len(picked)
+        exact = [r for r in pool if len(r.seats) == remaining]
+        run = min(exact or pool, key=lambda r: (-len(r.seats), r.row_cost, r.row_index))
+        pool.remove(run)
+        size = min(len(run.seats), remaining)
+        picked += min(_windows(run, size))[1]
+    return sorted(picked)
+
+
+def _best_candidates(rows, quantity: int, now: datetime, seat_type: str | None, exclude=frozenset()) -> list[list[int]]:
+    """Blocks of ``quantity`` adjacent free seats of one row, best first (see
+    _windows). If no row has that many together, a single scattered choice."""
+    runs = _free_runs(rows, now, seat_type, exclude)
+    candidates = sorted(window for run in runs for window in _windows(run, quantity))
+    if candidates:
+        return [pks for _, pks in candidates]
+    fallback = _scattered(runs, quantity)
+    return [fallback] if fallback else []
 
 
 @_locked
@@ -371,33 +459,52 @@ def seats_hold_best(
 ) -> Hold:
     """Choose and hold the best ``quantity`` free seats (see _best_candidates).
 
-    Reads the map without locks, then tries the candidates in order, locking
-    each with SKIP LOCKED so rows another transaction is working on are passed
-    over rather than waited for. Raises ShowStarted, InvalidRequest,
-    HoldLimitExceeded, SeatUnavailable when not enough seats are free.
+    Locks the user row; reads the map without locks, then tries the candidates
+    in order, locking each with SKIP LOCKED (in pk order) so rows another
+    transaction is working on are passed over rather than waited for. When all
+    candidates were taken or skipped, it re-reads the map a few times. Raises
+    ShowStarted, InvalidRequest (quantity, seat type), HoldLimitExceeded, and
+    SeatUnavailable when not enough seats are free.
     """
     now = now or timezone.now()
     limit = settings.MAX_SEATS_PER_BOOKING
+    try:
+        quantity = int(quantity)
+    except (TypeError, ValueError) as exc:
+        raise InvalidRequest("Quantity must be a whole number.", fields={"quantity": ["not a number"]}) from exc
     if not 1 <= quantity <= limit:
         raise InvalidRequest(f"Ask for between 1 and {limit} seats.", fields={"quantity": ["out of range"]})
+    if seat_type and seat_type not in SeatType.values:
+        raise InvalidRequest("Unknown seat type.", fields={"seat_type": [f"one of {', '.join(SeatType.values)}"]})
     _ensure_not_started(show, now)
     _lock_user(user)
     _check_limit(user, show, now, quantity)
-    rows = ShowSeat.objects.filter(show_id=show.pk).values_list(
-        "pk", "status", "held_until", "seat__row_index", "seat__column", "seat__seat_type"
-    )
-    passed_over: set[int] = set()
-    attempts = 0
-    for pks in _best_candidates(list(rows), quantity, now, seat_type):
-        if passed_over.intersection(pks):
-            continue
-        attempts += 1
-        if attempts > BEST_AVAILABLE_ATTEMPTS:
+    taken: set[int] = set()  # seen not free under our lock: gone for this call
+    attempts, busy = 0, False
+    for _ in range(BEST_AVAILABLE_ROUNDS):
+        if busy:
+            # Others were mid-change on seats we wanted; give them a moment.
+            time.sleep(random.uniform(0.005, 0.02))
+        rows = ShowSeat.objects.filter(show_id=show.pk).values_list(
+            "pk", "status", "held_until", "seat__row_index", "seat__column", "seat__seat_type"
+        )
+        candidates = _best_candidates(list(rows), quantity, now, seat_type, exclude=taken)
+        skipped: set[int] = set()  # locked by another transaction right now
+        for pks in candidates:
+            if skipped.intersection(pks) or taken.intersection(pks):
+                continue
+            attempts += 1
+            if attempts > BEST_AVAILABLE_ATTEMPTS:
+                break
+            locked = _lock_seats(show, pks, skip_locked=True)
+            got = [s for s in locked if s.is_free(now)]
+            if len(got) == quantity:
+                return _apply_hold(user, got, now)
+            taken |= {s.pk for s in locked} - {s.pk for s in got}
+            skipped |= set(pks) - {s.pk for s in locked}
+        if not candidates or attempts > BEST_AVAILABLE_ATTEMPTS:
             break
-        seats = [s for s in _lock_seats(show, pks, skip_locked=True) if s.is_free(now)]
-        if len(seats) == quantity:
-            return _apply_hold(user, seats, now)
-        passed_over |= set(pks) - {s.pk for s in seats}
+        busy = bool(skipped)
     raise SeatUnavailable(
         f"Sorry, there are not {quantity} free seats left together for this show.", requested=quantity
     )
@@ -416,7 +523,9 @@ def seats_release(*, user, show: Show, seat_ids) -> list[int]:
     _check_known(seats, ids)
     not_held = [s.pk for s in seats if not (s.status == SeatStatus.LOCKED and s.held_by_id == user.pk)]
     if not_held:
-        raise SeatNotHeld("You are not holding " + ("that seat." if len(not_held) == 1 else "those seats."), seats=not_held)
+        raise SeatNotHeld(
+            "You are not holding " + ("that seat." if len(not_held) == 1 else "those seats."), seats=not_held
+        )
     _set_free(ids)
     return ids
 
@@ -447,16 +556,15 @@ class BookingOutcome:
 
 def request_fingerprint(payload) -> str:
     """A stable hash of a request body, to tell a retry from a different request."""
-    import json
-
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _claim_key(user, key: str, fingerprint: str, now: datetime) -> IdempotencyRecord | BookingOutcome:
     """Insert the idempotency record, or find the one that is already there.
 
-    A concurrent request with the same key blocks on the unique index until the
-    first commits (then it replays) or rolls back (then it proceeds itself).
+    The caller holds the user's row lock, so a concurrent request with the
+    same key waits for the first to commit (then it replays) or roll back (then
+    it proceeds itself). A record older than IDEMPOTENCY_TTL_HOURS is forgotten.
     """
     for _ in range(2):
         try:
@@ -475,15 +583,24 @@ def _claim_key(user, key: str, fingerprint: str, now: datetime) -> IdempotencyRe
             record.delete()
             continue
         if record.request_hash != fingerprint:
-            raise IdempotencyKeyReused(
-                "This Idempotency-Key was already used with a different request body."
-            )
+            raise IdempotencyKeyReused("This Idempotency-Key was already used with a different request body.")
         return BookingOutcome(booking=record.booking, replayed=True, record=record)
     raise IdempotencyInProgress("A request with this Idempotency-Key is still being processed.")
 
 
 def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+def _create_booking(**fields) -> Booking:
+    """Insert a booking under a fresh random code; the unique index decides."""
+    for _ in range(CODE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return Booking.objects.create(code=_new_code(), **fields)
+        except IntegrityError:
+            continue
+    raise AssertionError("could not find a free booking code")
 
 
 @_locked
@@ -499,12 +616,20 @@ def booking_confirm(
     """Turn the user's unexpired holds into a confirmed booking, all or nothing.
 
     With an idempotency key, a retry (same key, same fingerprint) replays the
-    first booking; a different body raises IdempotencyKeyReused. Locks the
-    show seats in pk order. Raises ShowStarted, InvalidRequest, SeatNotHeld,
-    HoldExpired. The confirmation email is sent after commit.
+    first booking (even after the show started); a different body raises
+    IdempotencyKeyReused. A failed call stores no record. Locks the user row,
+    then the show seats in pk order. Raises ShowStarted, InvalidRequest,
+    SeatNotHeld, HoldExpired, IdempotencyKeyReused, IdempotencyInProgress. The
+    confirmation email is sent after commit.
     """
     now = now or timezone.now()
     ids = _clean_ids(seat_ids)
+    if idempotency_key and len(idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise InvalidRequest(
+            f"An Idempotency-Key has at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters.",
+            fields={"idempotency_key": ["too long"]},
+        )
+    _lock_user(user)
     record = None
     if idempotency_key:
         claimed = _claim_key(user, idempotency_key, fingerprint, now)
@@ -517,9 +642,7 @@ def booking_confirm(
     mine = [s for s in seats if s.status == SeatStatus.LOCKED and s.held_by_id == user.pk]
     not_held = sorted({s.pk for s in seats} - {s.pk for s in mine})
     if not_held:
-        raise SeatNotHeld(
-            "You need to hold a seat before booking it. Pick your seats again.", seats=not_held
-        )
+        raise SeatNotHeld("You need to hold a seat before booking it. Pick your seats again.", seats=not_held)
     expired = [s.pk for s in mine if s.held_until <= now]
     if expired:
         raise HoldExpired("Your hold on these seats has expired. Please pick your seats again.", seats=expired)
@@ -529,8 +652,7 @@ def booking_confirm(
     for s in seats:
         name, kind = seat_info[s.seat_id]
         lines.append(BookingSeat(show_seat_id=s.pk, seat_name=name, seat_type=kind, price=show.price_for(kind)))
-    booking = Booking.objects.create(
-        code=_new_code(),
+    booking = _create_booking(
         user=user,
         show=show,
         total=sum((line.price for line in lines), Decimal("0.00")),
@@ -538,10 +660,20 @@ def booking_confirm(
     )
     for line in lines:
         line.booking = booking
-    BookingSeat.objects.bulk_create(lines)
+    try:
+        with transaction.atomic():
+            BookingSeat.objects.bulk_create(lines)
+    except IntegrityError as exc:
+        # Only reachable if a seat row said LOCKED while a sale stood: the
+        # database's one-active-sale constraint is the last word.
+        raise SeatUnavailable("Sorry, some of those seats are already sold.", seats=ids) from exc
     ShowSeat.objects.filter(pk__in=ids).update(
-        status=SeatStatus.SOLD, held_by=None, held_at=None, held_until=None,
-        version=F("version") + 1, updated_at=now,
+        status=SeatStatus.SOLD,
+        held_by=None,
+        held_at=None,
+        held_until=None,
+        version=F("version") + 1,
+        updated_at=now,
     )
     if record is not None:
         record.booking = booking
@@ -562,11 +694,12 @@ def idempotency_store_response(*, record: IdempotencyRecord, status: int, body) 
 def booking_cancel(*, booking: Booking, by, now: datetime | None = None) -> Booking:
     """Cancel a booking before its show starts; its seats are free at once.
 
-    Locks the booking row, then its show seats in pk order. Cancelling twice is
-    harmless (returns the booking unchanged). Raises NotAllowed (not the owner
-    nor staff) and CancellationClosed (show started).
+    Locks the canceller's user row, the booking row, then its show seats in pk
+    order. Cancelling twice is harmless (returns the booking unchanged). Raises
+    NotAllowed (not the owner nor staff) and CancellationClosed (show started).
     """
     now = now or timezone.now()
+    _lock_user(by)
     booking = Booking.objects.select_for_update().select_related("show").get(pk=booking.pk)
     if booking.user_id != by.pk and not by.is_staff:
         raise NotAllowed("You can only cancel your own bookings.")
