@@ -1,0 +1,167 @@
+"""Best-available seat choice (seats_hold_best and its pure helpers)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from booking.exceptions import HoldLimitExceeded, InvalidRequest, SeatUnavailable, ShowStarted
+from booking.models import SeatStatus, ShowSeat
+from booking.services import _best_candidates, seats_hold, seats_hold_best
+from booking.tests.helpers import make_show, names_of, seat_ids, snapshot
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SIX_ROWS = "\n".join(["SSSSSSSS"] * 6)
+
+
+@pytest.fixture
+def now():
+    return timezone.now()
+
+
+def best(show, quantity, now, **kwargs):
+    hold = seats_hold_best(user=UserFactory(), show=show, quantity=quantity, now=now, **kwargs)
+    return names_of([s.pk for s in hold.seats])
+
+
+def take(show, names, now):
+    seats_hold(user=UserFactory(), show=show, seat_ids=seat_ids(show, *names), now=now)
+
+
+def test_adjacent_seats_in_the_middle_of_the_sweet_spot_row(now):
+    show = make_show(SIX_ROWS)
+    # Row D is two thirds of the way back; the middle of 8 seats is 4 and 5.
+    assert best(show, 2, now) == ["D4", "D5"]
+    # Then the two ends of row D: no seat stranded, nearest the sweet spot.
+    assert best(show, 3, now) == ["D1", "D2", "D3"]
+    held = ShowSeat.objects.filter(show=show, status=SeatStatus.LOCKED).count()
+    assert held == 5
+
+
+def test_rows_nearer_the_sweet_spot_come_first(now):
+    show = make_show(SIX_ROWS)
+    take(show, [f"D{n}" for n in range(1, 9)], now)
+    assert best(show, 4, now) == ["C3", "C4", "C5", "C6"]  # C and E tie; the front one wins
+    assert best(show, 4, now) == ["E3", "E4", "E5", "E6"]
+
+
+def test_small_rooms_prefer_the_back_row(now):
+    show = make_show("SSSS\nSSSS")
+    # B2+B3 would leave B1 and B4 alone.
+    assert best(show, 2, now) == ["B1", "B2"]
+
+
+def test_never_strands_a_single_seat_when_another_choice_exists(now):
+    show = make_show("SSSSSS")
+    take(show, ["A1"], now)
+    # A3+A4 is the most central pair but would strand A2; A2+A3 leaves A4-A6 together.
+    assert best(show, 2, now) == ["A2", "A3"]
+
+
+def test_prefers_a_worse_row_over_stranding_a_seat(now):
+    show = make_show("SSS\nSSS\nSSSS\nSSS")  # sweet spot: row C (index 2)
+    assert best(show, 3, now) == ["B1", "B2", "B3"]
+
+
+def test_aisles_break_adjacency(now):
+    show = make_show("SS_SS")
+    with pytest.raises(SeatUnavailable):
+        seats_hold_best(user=UserFactory(), show=show, quantity=5, now=now)
+    assert best(show, 2, now) in (["A1", "A2"], ["A3", "A4"])
+
+
+def test_falls_back_to_few_pieces_when_no_row_has_enough_together(now):
+    show = make_show("SS_SSS\nSS_SSS")
+    take(show, ["A4", "B4"], now)  # every run now has at most 2 seats
+    # Two pairs side by side (back row first) rather than four single seats.
+    assert best(show, 4, now) == ["A1", "A2", "B1", "B2"]
+
+
+def test_fallback_takes_an_exact_fit_to_strand_nothing():
+    rows = [
+        # pk, status, held_until, row_index, column, type
+        (1, "AVAILABLE", None, 0, 0, "STANDARD"),
+        (2, "AVAILABLE", None, 0, 1, "STANDARD"),
+        (3, "AVAILABLE", None, 0, 2, "STANDARD"),
+        (4, "SOLD", None, 0, 3, "STANDARD"),
+        (5, "AVAILABLE", None, 0, 4, "STANDARD"),
+        (6, "SOLD", None, 0, 5, "STANDARD"),
+        (7, "AVAILABLE", None, 0, 6, "STANDARD"),
+        (8, "AVAILABLE", None, 0, 7, "STANDARD"),
+    ]
+    now = timezone.now()
+    assert _best_candidates(rows, 4, now, None) == [[1, 2, 3, 5]]
+    assert _best_candidates(rows, 5, now, None) == [[1, 2, 3, 7, 8]]
+    assert _best_candidates(rows, 7, now, None) == []
+    assert _best_candidates(rows, 3, now, None, exclude={2}) == [[1, 7, 8]]
+
+
+def test_expired_holds_are_free_and_live_holds_and_sales_are_not(now):
+    show = make_show("SSSS")
+    take(show, ["A1", "A2"], now - timedelta(seconds=600))  # expired
+    take(show, ["A3"], now)
+    assert best(show, 2, now) == ["A1", "A2"]
+    assert best(show, 1, now) == ["A4"]
+    with pytest.raises(SeatUnavailable):
+        best(show, 1, now)
+
+
+def test_seat_type_filter(now):
+    show = make_show("PPPP\nSSSS\nSSSS")
+    assert best(show, 2, now, seat_type="PREMIUM") == ["A1", "A2"]
+    with pytest.raises(InvalidRequest):
+        best(show, 2, now, seat_type="GOLD")
+    with pytest.raises(SeatUnavailable):
+        best(show, 1, now, seat_type="RECLINER")
+
+
+def test_accessible_seats_are_kept_for_last(now):
+    show = make_show("AASS")
+    assert best(show, 2, now) == ["A3", "A4"]
+    assert best(show, 2, now) == ["A1", "A2"]
+
+
+def test_not_enough_free_seats_changes_nothing(now):
+    show = make_show("SSS")
+    take(show, ["A2"], now)
+    before = snapshot(show)
+    with pytest.raises(SeatUnavailable) as exc:
+        best(show, 3, now)
+    assert exc.value.details == {"requested": 3}
+    assert snapshot(show) == before
+
+
+@pytest.mark.parametrize("quantity", [0, -1, 11, "x", None])
+def test_quantity_must_be_sensible(now, quantity):
+    with pytest.raises(InvalidRequest):
+        best(make_show("SS"), quantity, now)
+
+
+def test_best_available_respects_the_hold_limit_and_the_start_time(now, settings):
+    settings.MAX_SEATS_PER_BOOKING = 3
+    show = make_show(SIX_ROWS)
+    user = UserFactory()
+    seats_hold_best(user=user, show=show, quantity=2, now=now)
+    with pytest.raises(HoldLimitExceeded):
+        seats_hold_best(user=user, show=show, quantity=2, now=now)
+    with pytest.raises(ShowStarted):
+        seats_hold_best(user=UserFactory(), show=show, quantity=1, now=show.start_time)
+
+
+def test_a_candidate_taken_since_the_map_was_read_is_passed_over(now, monkeypatch):
+    """Simulate a stale read: the map says A2+A3 are free but A2 is sold under the lock."""
+    from booking import services
+
+    show = make_show("SSSS")
+    take(show, ["A2"], now)
+    a2 = seat_ids(show, "A2")[0]
+    real = services._best_candidates
+
+    def stale(rows, quantity, now, seat_type, exclude=frozenset()):
+        rows = [(pk, "AVAILABLE" if pk == a2 else st, hu, ri, c, t) for pk, st, hu, ri, c, t in rows]
+        return real(rows, quantity, now, seat_type, exclude)
+
+    monkeypatch.setattr(services, "_best_candidates", stale)
+    assert best(show, 2, now) == ["A3", "A4"]
