@@ -42,6 +42,17 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Load benchmark (docs/performance.md): a fresh MariaDB database `cinema_bench`
+# at 127.0.0.1:3306 (root, no password), Redis at 127.0.0.1:6379/1 if it answers,
+# app on 127.0.0.1:8100 and the floor on 8101. Exits 1 when a budget is missed.
+bench: $(VENV)/.installed-dev
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	  else echo "wrk is missing. Run: sudo apt-get install -y wrk"; exit 1; fi; \
+	fi
+	$(BIN)/python -m bench.run
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 

@@ -1,0 +1,146 @@
+"""Database-side helpers of `make bench`, run with the app's settings:
+
+    python -m bench.dbtool prepare        # pick the shows to drive, JSON on stdout
+    python -m bench.dbtool check SHOW_ID  # the rush's invariants, JSON on stdout
+    python -m bench.dbtool explain SHOW_ID
+
+Not part of the product; it only reads, except `prepare`, which schedules the
+rush's fresh show through the same service the admin and the API use.
+"""
+
+import json
+import sys
+from datetime import datetime, time, timedelta
+
+import django
+
+
+def _prepare() -> dict:
+    from django.utils import timezone
+
+    from booking.exceptions import ScreenBusy
+    from booking.services import show_schedule
+    from catalog.models import Movie, Screen, Show
+
+    imax = Screen.objects.annotate(n=django.db.models.Count("seats")).filter(n__gte=200).order_by("-n").first()
+    if imax is None:
+        raise SystemExit("no screen with 200+ seats: did seed_demo run?")
+    now = timezone.now()
+    seat_show = Show.objects.filter(screen=imax, start_time__gt=now + timedelta(hours=1)).order_by("start_time").first()
+    movie = Movie.objects.order_by("pk").first()
+    # The rush gets a show nobody has touched, past the demo week.
+    day = timezone.localdate() + timedelta(days=30)
+    rush_show = None
+    for offset in range(60):
+        start = timezone.make_aware(datetime.combine(day + timedelta(days=offset), time(9, 0)))
+        try:
+            rush_show = show_schedule(movie=movie, screen=imax, start_time=start, prices=seat_show.prices)
+            break
+        except ScreenBusy:
+            continue
+    shows = list(
+        Show.objects.filter(start_time__gt=now, start_time__lt=now + timedelta(days=3)).order_by("start_time")[:8]
+    )
+    return {
+        "screen": str(imax),
+        "seats": imax.seats.count(),
+        "seatmap_show": seat_show.pk,
+        "rush_show": rush_show.pk,
+        "movies": list(Movie.objects.filter(is_active=True).values_list("pk", flat=True))
+        if hasattr(Movie, "is_active")
+        else list(Movie.objects.values_list("pk", flat=True)),
+        "browse_shows": [s.pk for s in shows],
+    }
+
+
+def _check(show_id: int) -> dict:
+    """No seat sold twice; every booked seat SOLD; every SOLD seat booked once."""
+    from django.db.models import Count
+
+    from booking.models import Booking, BookingSeat, BookingStatus, SeatStatus, ShowSeat
+
+    active = BookingSeat.objects.filter(show_seat__show_id=show_id, active=True)
+    doubles = list(
+        active.values("show_seat_id").annotate(n=Count("pk")).filter(n__gt=1).values_list("show_seat_id", flat=True)
+    )
+    booked_ids = set(active.values_list("show_seat_id", flat=True))
+    sold_ids = set(ShowSeat.objects.filter(show_id=show_id, status=SeatStatus.SOLD).values_list("pk", flat=True))
+    statuses = dict(
+        ShowSeat.objects.filter(show_id=show_id)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return {
+        "bookings": Booking.objects.filter(show_id=show_id, status=BookingStatus.CONFIRMED).count(),
+        "booked_seats": len(booked_ids),
+        "double_sold": doubles,
+        "booked_not_sold": sorted(booked_ids - sold_ids),
+        "sold_not_booked": sorted(sold_ids - booked_ids),
+        "seat_statuses": statuses,
+        "booking_seat_ids": {
+            str(b): ids for b, ids in _group(active.values_list("booking_id", "show_seat_id")).items()
+        },
+    }
+
+
+def _group(pairs) -> dict:
+    out: dict = {}
+    for key, value in pairs:
+        out.setdefault(key, []).append(value)
+    return out
+
+
+def _explain(show_id: int) -> dict:
+    """EXPLAIN of the seat map's two queries, as the ORM writes them."""
+    from django.db import connection
+    from django.db.models import Count, Q, Sum
+    from django.utils import timezone
+
+    from booking.models import SeatStatus, ShowSeat
+    from booking.selectors import _SEAT_COLUMNS
+
+    now = timezone.now()
+    queries = {
+        "seat_map_for_show": ShowSeat.objects.filter(show_id=show_id)
+        .order_by("seat__row_index", "seat__column")
+        .values_list(*_SEAT_COLUMNS),
+        "seat_map_version": ShowSeat.objects.filter(show_id=show_id)
+        .values("show_id")
+        .annotate(
+            v=Sum("version"),
+            expired=Count("pk", filter=Q(status=SeatStatus.LOCKED, held_until__lte=now)),
+        ),
+    }
+    out = {}
+    with connection.cursor() as cursor:
+        for name, qs in queries.items():
+            sql, params = qs.query.sql_with_params()
+            cursor.execute("EXPLAIN " + sql, params)
+            cols = [c[0] for c in cursor.description]
+            out[name] = {
+                "sql": sql % tuple(repr(p) for p in params),
+                "plan": [dict(zip(cols, row, strict=False)) for row in cursor.fetchall()],
+            }
+    return out
+
+
+def main(argv: list[str]) -> None:
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cinema.settings")
+    django.setup()
+    command = argv[0]
+    if command == "prepare":
+        result = _prepare()
+    elif command == "check":
+        result = _check(int(argv[1]))
+    elif command == "explain":
+        result = _explain(int(argv[1]))
+    else:
+        raise SystemExit(__doc__)
+    json.dump(result, sys.stdout, default=str)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

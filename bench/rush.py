@@ -1,0 +1,165 @@
+"""The ticket rush, as its own process so its CPU shows apart from the server's.
+
+    python -m bench.rush prep BASE_URL USERS TOKENS_FILE   # register + log in (not timed)
+    python -m bench.rush go BASE_URL SHOW_ID TOKENS_FILE   # the timed rush, JSON on stdout
+
+`go` opens one connection per user, waits until every user is ready, then each
+user at once asks for the best 2 seats (POST /shows/{id}/holds {"quantity": 2})
+and books what it got (POST /bookings with an Idempotency-Key). Every request
+is bounded by a timeout and every user makes at most two requests, so the run
+stops by itself.
+"""
+
+import asyncio
+import json
+import sys
+import time
+import uuid
+
+import aiohttp
+
+TIMEOUT = aiohttp.ClientTimeout(total=30)
+PASSWORD = "Rush-hour-2026!"
+
+
+async def _json(resp) -> dict | list | None:
+    try:
+        return await resp.json(content_type=None)
+    except (json.JSONDecodeError, aiohttp.ContentTypeError, UnicodeDecodeError):
+        return None
+
+
+def _label(status: int, body) -> str:
+    code = body.get("error", {}).get("code") if isinstance(body, dict) and isinstance(body.get("error"), dict) else None
+    return f"{status} {code}" if code else str(status)
+
+
+async def prep(base: str, users: int, tokens_file: str) -> None:
+    run = uuid.uuid4().hex[:8]
+    sem = asyncio.Semaphore(8)
+    problems: dict[str, int] = {}
+
+    async def one(session, i):
+        email = f"rush-{run}-{i}@example.com"
+        async with sem:
+            async with session.post(
+                f"{base}/api/v1/register", json={"email": email, "password": PASSWORD, "name": f"Rush {i}"}
+            ) as r:
+                if r.status != 201:
+                    key = "register " + _label(r.status, await _json(r))
+                    problems[key] = problems.get(key, 0) + 1
+            async with session.post(f"{base}/api/v1/login", json={"email": email, "password": PASSWORD}) as r:
+                body = await _json(r)
+                if r.status != 200 or not isinstance(body, dict) or "token" not in body:
+                    key = "login " + _label(r.status, body)
+                    problems[key] = problems.get(key, 0) + 1
+                    return None
+                return body["token"]
+
+    started = time.monotonic()
+    async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
+        tokens = await asyncio.gather(*(one(session, i) for i in range(users)))
+    tokens = [t for t in tokens if t]
+    with open(tokens_file, "w") as fh:
+        json.dump(tokens, fh)
+    json.dump({"users": len(tokens), "problems": problems, "seconds": round(time.monotonic() - started, 2)}, sys.stdout)
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+async def go(base: str, show_id: int, tokens_file: str) -> None:
+    with open(tokens_file) as fh:
+        tokens = json.load(fh)
+    gate = asyncio.Event()
+    ready = 0
+    hold_ms: list[float] = []
+    book_ms: list[float] = []
+    statuses: dict[str, int] = {}
+    booked: list[list[int]] = []
+    finished: list[float] = []
+
+    def count(kind: str, label: str) -> None:
+        statuses[f"{kind} {label}"] = statuses.get(f"{kind} {label}", 0) + 1
+
+    async def user(session, token):
+        nonlocal ready
+        headers = {"Authorization": f"Bearer {token}"}
+        ready += 1
+        await gate.wait()
+        t0 = time.monotonic()
+        try:
+            async with session.post(f"{base}/api/v1/shows/{show_id}/holds", json={"quantity": 2}, headers=headers) as r:
+                body = await _json(r)
+                hold_ms.append((time.monotonic() - t0) * 1000)
+                count("hold", _label(r.status, body))
+                if r.status != 201:
+                    return
+            seat_ids = [s["id"] for s in body["seats"]]
+            t1 = time.monotonic()
+            async with session.post(
+                f"{base}/api/v1/bookings",
+                json={"show_id": show_id, "seat_ids": seat_ids},
+                headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+            ) as r:
+                body = await _json(r)
+                book_ms.append((time.monotonic() - t1) * 1000)
+                count("book", _label(r.status, body))
+                if r.status == 201:
+                    booked.append(seat_ids)
+                    finished.append(time.monotonic())
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            count("transport", type(exc).__name__)
+
+    connector = aiohttp.TCPConnector(limit=0, force_close=False)
+    async with aiohttp.ClientSession(timeout=TIMEOUT, connector=connector) as session:
+        # Open every user's connection first, so the timed part is only the rush.
+        async def warm():
+            async with session.get(f"{base}/health") as r:
+                await r.read()
+
+        await asyncio.gather(*(warm() for _ in range(len(tokens))))
+        tasks = [asyncio.create_task(user(session, t)) for t in tokens]
+        while ready < len(tokens):
+            await asyncio.sleep(0.01)
+        start = time.monotonic()
+        gate.set()
+        await asyncio.gather(*tasks)
+        end = time.monotonic()
+
+    span = (max(finished) - start) if finished else (end - start)
+    all_seats = [s for seats in booked for s in seats]
+    json.dump(
+        {
+            "users": len(tokens),
+            "bookings": len(booked),
+            "seats_booked": len(all_seats),
+            "seats_in_two_bookings": len(all_seats) - len(set(all_seats)),
+            "seconds": round(end - start, 3),
+            "bookings_per_s": round(len(booked) / span, 1) if span > 0 else None,
+            "hold_p50_ms": _pct(hold_ms, 50),
+            "hold_p99_ms": _pct(hold_ms, 99),
+            "book_p50_ms": _pct(book_ms, 50),
+            "book_p99_ms": _pct(book_ms, 99),
+            "statuses": dict(sorted(statuses.items())),
+            "booked_seat_ids": sorted(all_seats),
+        },
+        sys.stdout,
+    )
+
+
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["prep"]:
+        asyncio.run(prep(argv[1], int(argv[2]), argv[3]))
+    elif argv[:1] == ["go"]:
+        asyncio.run(go(argv[1], int(argv[2]), argv[3]))
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

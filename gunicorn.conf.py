@@ -1,0 +1,49 @@
+"""Gunicorn settings for production, `make bench` and the Docker image.
+
+Use it with `gunicorn -c gunicorn.conf.py cinema.wsgi:application`. Every value
+comes from the environment so one file serves every place; command-line flags
+still win over it. The defaults were chosen by measuring on a 2-core machine
+(see docs/performance.md): threaded workers, because a request in a ticket rush
+spends much of its time waiting on MariaDB row locks and a sync worker would
+sit idle through that wait while other clients queue.
+"""
+
+import os
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+bind = os.environ.get("GUNICORN_BIND") or f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
+
+# Worker processes: about one per core (gunicorn's own WEB_CONCURRENCY name).
+workers = _int("WEB_CONCURRENCY", 2)
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+# Threads per worker; each holds at most one persistent DB connection
+# (CONN_MAX_AGE), so workers x threads is the app's MariaDB connection budget.
+threads = _int("GUNICORN_THREADS", 8)
+backlog = _int("GUNICORN_BACKLOG", 2048)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 20)
+
+# Recycle a worker after this many requests (0 = never); a guard against slow
+# leaks, with jitter so workers do not restart together.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 50)
+
+preload_app = os.environ.get("GUNICORN_PRELOAD", "false").lower() in {"1", "true", "yes"}
+
+# Gunicorn's control socket lives at one fixed path by default, so a second
+# gunicorn on the same machine (a bench next to `make run`) would fight over
+# it. Off unless a path is given.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
+
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None  # "-" for stdout
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "warning")
+proc_name = os.environ.get("GUNICORN_PROC_NAME", "cinema")
