@@ -1,17 +1,52 @@
-from django.contrib import admin
+"""Staff admin for movies and theatres. Screens and shows are registered in
+booking/admin.py: saving them creates or changes seats through booking.services,
+and ``catalog`` never imports ``booking``."""
 
-from catalog.models import Movie, Theatre
+from django.contrib import admin
+from django.db.models import Count
+
+from catalog.models import Movie, Screen, Theatre
 
 
 @admin.register(Movie)
 class MovieAdmin(admin.ModelAdmin):
     list_display = ["title", "duration_mins", "rating", "language", "release_date", "is_active"]
     list_filter = ["is_active", "language", "rating"]
+    list_editable = ["is_active"]
     search_fields = ["title"]
+    fieldsets = [
+        (None, {"fields": ["title", "description", "poster_url", "is_active"]}),
+        ("Details", {"fields": ["duration_mins", "rating", "language", "genres", "release_date"]}),
+    ]
+
+
+class ScreenInline(admin.TabularInline):
+    """The theatre's screens, read-only here: edit a layout on the screen's own page."""
+
+    model = Screen
+    fields = ["name"]
+    readonly_fields = ["name"]
+    show_change_link = True
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Theatre)
 class TheatreAdmin(admin.ModelAdmin):
-    list_display = ["name", "city", "address"]
+    list_display = ["name", "city", "address", "screen_count"]
     list_filter = ["city"]
     search_fields = ["name", "city"]
+    inlines = [ScreenInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(screen_total=Count("screens"))
+
+    @admin.display(description="screens", ordering="screen_total")
+    def screen_count(self, obj):
+        return obj.screen_total
