@@ -6,5 +6,9 @@ app_name = "booking"
 
 urlpatterns = [
     path("shows/<int:show_id>/", views.seat_picker, name="seat_picker"),
+    path("shows/<int:show_id>/checkout/", views.checkout, name="checkout"),
+    path("shows/<int:show_id>/release/", views.release, name="release"),
+    path("bookings/", views.my_bookings, name="my_bookings"),
     path("bookings/<str:code>/", views.booking_detail, name="booking_detail"),
+    path("bookings/<str:code>/cancel/", views.booking_cancel_view, name="booking_cancel"),
 ]

@@ -1,18 +1,219 @@
+"""Moviegoer pages for seats and bookings. Each view parses a form, calls the
+same service the API calls (booking/services.py) and turns a domain error
+into a message on the updated page."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
 
-from booking.models import Booking
-from booking.selectors import seat_map_for_show
-from catalog.models import Show
+from booking.exceptions import BookingError
+from booking.forms import ConfirmForm, SeatSelectionForm
+from booking.models import Booking, BookingStatus
+from booking.selectors import bookings_for_user, holds_for_user, seat_grid, seat_map_for_show
+from booking.services import (
+    booking_cancel,
+    booking_confirm,
+    request_fingerprint,
+    seats_hold,
+    seats_release,
+    seats_release_all,
+)
+from catalog.selectors import show_for_page
+
+# How often the seat picker asks the API for fresh seat statuses (ms).
+DEFAULT_POLL_MS = 4000
 
 
+def _show_or_404(show_id: int):
+    show = show_for_page(show_id=show_id)
+    if show is None:
+        raise Http404("No such show.")
+    return show
+
+
+def _viewer(request):
+    return request.user if request.user.is_authenticated else None
+
+
+def _render_picker(request, show, *, selected=(), error=None, status=200):
+    now = timezone.now()
+    seats = seat_map_for_show(show=show, viewer=_viewer(request), now=now)
+    selected = set(selected)
+    held = [s for s in seats if s["mine"]]
+    prices = sorted(
+        {(s["type"], s["price"]) for s in seats}, key=lambda tp: ["STANDARD", "ACCESSIBLE", "PREMIUM", "RECLINER"].index(tp[0])
+    )
+    context = {
+        "show": show,
+        "rows": seat_grid(seats),
+        "readonly": show.start_time <= now,
+        "started": show.start_time <= now,
+        "selected": {s["id"] for s in seats if s["id"] in selected and s["status"] == "AVAILABLE"},
+        "held": held,
+        "seat_types": [{"type": t, "label": t.title(), "price": p} for t, p in prices],
+        "error": error,
+        "poll_ms": getattr(settings, "SEAT_MAP_POLL_MS", DEFAULT_POLL_MS),
+        "api_url": f"/api/v1/shows/{show.pk}/seats",
+    }
+    return render(request, "booking/seat_picker.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
 def seat_picker(request, show_id):
-    show = get_object_or_404(Show.objects.select_related("movie", "screen__theatre"), pk=show_id)
-    seats = seat_map_for_show(show=show, viewer=request.user if request.user.is_authenticated else None)
-    return render(request, "booking/seat_picker.html", {"show": show, "seats": seats})
+    """GET draws the map; POST holds the chosen seats (and lets go of the
+    viewer's other holds on the show), then goes on to checkout."""
+    show = _show_or_404(show_id)
+    if request.method == "GET":
+        preselect = [v for v in request.GET.getlist("seats") if v.isdigit()]
+        return _render_picker(request, show, selected={int(v) for v in preselect})
+
+    form = SeatSelectionForm(request.POST)
+    if not request.user.is_authenticated:
+        # Keep the choice across the login: the picker pre-ticks these seats.
+        chosen = form.cleaned_data["seats"] if form.is_valid() else []
+        back = reverse("booking:seat_picker", args=[show.pk])
+        if chosen:
+            back += "?" + urlencode([("seats", pk) for pk in chosen])
+        return redirect_to_login(back)
+    if not form.is_valid():
+        return _render_picker(request, show, error=form.errors["seats"][0], status=400)
+    wanted = form.cleaned_data["seats"]
+    try:
+        mine = {s.pk for s in holds_for_user(user=request.user, show=show)}
+        dropped = sorted(mine - set(wanted))
+        if dropped:
+            seats_release(user=request.user, show=show, seat_ids=dropped)
+        seats_hold(user=request.user, show=show, seat_ids=wanted)
+    except BookingError as exc:
+        return _render_picker(request, show, selected=wanted, error=exc.message, status=exc.status)
+    return redirect("booking:checkout", show_id=show.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkout(request, show_id):
+    """The held seats, their prices, the time left; POST confirms the booking."""
+    show = _show_or_404(show_id)
+    if request.method == "POST":
+        form = ConfirmForm(request.POST)
+        error, status = "You have no seats to book. Please pick your seats again.", 400
+        if form.is_valid():
+            seat_ids = form.cleaned_data["seats"]
+            try:
+                outcome = booking_confirm(
+                    user=request.user,
+                    show=show,
+                    seat_ids=seat_ids,
+                    idempotency_key=form.cleaned_data["idempotency_key"] or None,
+                    fingerprint=request_fingerprint({"show_id": show.pk, "seat_ids": seat_ids}),
+                )
+            except BookingError as exc:
+                error, status = exc.message, exc.status
+            else:
+                if not outcome.replayed:
+                    messages.success(request, "You're booked! A confirmation email is on its way.")
+                return redirect(outcome.booking)
+        return _render_checkout(request, show, error=error, status=status)
+    return _render_checkout(request, show)
+
+
+def _render_checkout(request, show, *, error=None, status=200):
+    holds = holds_for_user(user=request.user, show=show)
+    lines = [
+        {"id": h.pk, "name": h.seat.name, "type": h.seat.get_seat_type_display(), "price": show.price_for(h.seat.seat_type)}
+        for h in holds
+    ]
+    expires_at = min((h.held_until for h in holds), default=None)
+    context = {
+        "show": show,
+        "lines": lines,
+        "total": sum((line["price"] for line in lines), 0),
+        "expires_at": expires_at,
+        "seconds_left": max(0, int((expires_at - timezone.now()).total_seconds())) if expires_at else 0,
+        "error": error,
+        "expired": not holds,
+        "idempotency_key": ConfirmForm.new_key(),
+    }
+    return render(request, "booking/checkout.html", context, status=status)
+
+
+@login_required
+@require_POST
+def release(request, show_id):
+    """Let go of every seat the user holds on the show."""
+    show = _show_or_404(show_id)
+    try:
+        released = seats_release_all(user=request.user, show=show)
+    except BookingError as exc:
+        messages.error(request, exc.message)
+    else:
+        if released:
+            messages.info(request, "Your seats were released.")
+    return redirect("booking:seat_picker", show_id=show.pk)
+
+
+@login_required
+def my_bookings(request):
+    now = timezone.now()
+    upcoming, past = [], []
+    for booking in bookings_for_user(user=request.user):
+        (upcoming if booking.show.start_time > now else past).append(booking)
+    upcoming.sort(key=lambda b: b.show.start_time)
+    return render(request, "booking/my_bookings.html", {"upcoming": upcoming, "past": past, "now": now})
+
+
+def _own_booking(request, code):
+    return get_object_or_404(
+        Booking.objects.select_related("show__movie", "show__screen__theatre").prefetch_related("lines"),
+        code=code,
+        user=request.user,
+    )
 
 
 @login_required
 def booking_detail(request, code):
-    booking = get_object_or_404(Booking, code=code, user=request.user)
-    return render(request, "booking/booking_detail.html", {"booking": booking})
+    """The confirmation page: booking code and details."""
+    booking = _own_booking(request, code)
+    return render(request, "booking/booking_detail.html", _booking_context(booking))
+
+
+def _booking_context(booking, **extra):
+    return {
+        "booking": booking,
+        "show": booking.show,
+        "lines": [line for line in booking.lines.all() if line.active or booking.status == BookingStatus.CANCELLED],
+        "can_cancel": booking.is_active and booking.show.start_time > timezone.now(),
+        **extra,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def booking_cancel_view(request, code):
+    """GET asks "are you sure?"; POST cancels through the service."""
+    booking = _own_booking(request, code)
+    if request.method == "POST":
+        try:
+            booking_cancel(booking=booking, by=request.user)
+        except BookingError as exc:
+            return render(
+                request,
+                "booking/booking_cancel.html",
+                _booking_context(booking, error=exc.message),
+                status=exc.status,
+            )
+        messages.success(request, f"Booking {booking.code} is cancelled. Its seats are free again.")
+        return redirect("booking:my_bookings")
+    if not booking.is_active:
+        messages.info(request, f"Booking {booking.code} is already cancelled.")
+        return redirect(booking)
+    return render(request, "booking/booking_cancel.html", _booking_context(booking))
+
