@@ -11,3 +11,23 @@ def lockout_response(request, credentials, *args, **kwargs):
         response = render(request, "accounts/locked_out.html", {"message": message}, status=429)
     response["Retry-After"] = "900"
     return response
+
+
+def login_username(request, credentials=None):
+    """The login name django-axes counts failures against.
+
+    The API posts ``email``; Django's AuthenticationForm (site and admin)
+    authenticates with ``username``. Both mean the email address, compared
+    case-insensitively, so one lockout covers every way in.
+    """
+    value = None
+    if credentials:
+        value = credentials.get("email") or credentials.get("username")
+    if value is None and request is not None:
+        data = getattr(request, "data", None)
+        for source in (data, getattr(request, "POST", None)):
+            if hasattr(source, "get"):
+                value = source.get("email") or source.get("username")
+                if value:
+                    break
+    return value.strip().lower() if isinstance(value, str) else None

@@ -95,3 +95,22 @@ def movie_shows_by_day(
 def show_for_page(*, show_id: int) -> Show | None:
     """A show with its movie, screen and theatre (one query), or None."""
     return Show.objects.select_related("movie", "screen__theatre").filter(pk=show_id).first()
+
+
+# --------------------------------------------------------------------------
+# API
+# --------------------------------------------------------------------------
+def movies_active() -> QuerySet[Movie]:
+    """Movies shown to moviegoers, by title."""
+    return Movie.objects.filter(is_active=True).order_by("title", "pk")
+
+
+def movie_shows_upcoming(*, movie: Movie, day: date_type | None = None, now: datetime | None = None) -> QuerySet[Show]:
+    """The movie's shows still to start (on the local ``day``), soonest first,
+    with screen and theatre, in one query."""
+    now = now or timezone.now()
+    shows = Show.objects.filter(movie=movie, start_time__gt=now)
+    if day:
+        start, end = local_day_bounds(day)
+        shows = shows.filter(start_time__gte=start, start_time__lt=end)
+    return shows.select_related("screen__theatre").order_by("start_time", "pk")

@@ -7,7 +7,7 @@ booking/services.py, which calls in here.
 from django.db import transaction
 
 from catalog.layout import layout_text, parse_layout
-from catalog.models import Screen, Seat, Theatre
+from catalog.models import Movie, Screen, Seat, Theatre
 
 
 def screen_seats_plan(*, screen: Screen) -> tuple[list[Seat], list[Seat], list[int]]:
@@ -63,3 +63,73 @@ def screen_create(*, theatre: Theatre, name: str, layout) -> Screen:
     new, changed, dropped = screen_seats_plan(screen=screen)
     screen_seats_apply(new=new, changed=changed, dropped=dropped)
     return screen
+
+
+# --------------------------------------------------------------------------
+# movies and theatres (staff API)
+# --------------------------------------------------------------------------
+_MOVIE_FIELDS = (
+    "title",
+    "description",
+    "duration_mins",
+    "rating",
+    "language",
+    "genres",
+    "release_date",
+    "poster_url",
+    "is_active",
+)
+_THEATRE_FIELDS = ("name", "city", "address")
+
+
+def _save_fields(obj, fields: tuple, data: dict):
+    for field in fields:
+        if field in data:
+            setattr(obj, field, data[field])
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+def movie_create(**data) -> Movie:
+    """Add a movie. Raises ValidationError for bad fields."""
+    return _save_fields(Movie(), _MOVIE_FIELDS, data)
+
+
+def movie_update(*, movie: Movie, **data) -> Movie:
+    """Change a movie's details. Its shows keep their times: a new duration
+    applies to shows scheduled from now on."""
+    return _save_fields(movie, _MOVIE_FIELDS, data)
+
+
+def theatre_create(**data) -> Theatre:
+    return _save_fields(Theatre(), _THEATRE_FIELDS, data)
+
+
+def theatre_update(*, theatre: Theatre, **data) -> Theatre:
+    return _save_fields(theatre, _THEATRE_FIELDS, data)
+
+
+@transaction.atomic
+def screen_rename(*, screen: Screen, name: str) -> Screen:
+    """Rename a screen. Raises ValidationError if the theatre has one of that name."""
+    screen.name = name
+    screen.full_clean()
+    screen.save(update_fields=["name"])
+    return screen
+
+
+def movie_delete(*, movie: Movie) -> None:
+    """Delete a movie. Raises ProtectedError while any show refers to it
+    (deactivate it instead: ``is_active=False`` hides it from moviegoers)."""
+    movie.delete()
+
+
+def theatre_delete(*, theatre: Theatre) -> None:
+    """Delete a theatre. Raises ProtectedError while it has screens."""
+    theatre.delete()
+
+
+def screen_delete(*, screen: Screen) -> None:
+    """Delete a screen and its seats. Raises ProtectedError while it has shows."""
+    screen.delete()

@@ -1,12 +1,21 @@
-"""Shared API pieces: the one error envelope and the DRF exception handler."""
+"""Shared API pieces: the one error envelope, the DRF exception handler,
+permissions and small field helpers."""
 
-from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from datetime import UTC
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError
 from django.http import Http404, JsonResponse
-from rest_framework import exceptions, status
+from django.urls import register_converter
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
-from booking.exceptions import BookingError
+from cinema.parsers import PayloadTooLarge
+
+# Largest primary key any supported database stores (signed BIGINT).
+MAX_ID = 2**63 - 1
 
 _DRF_CODES = {
     exceptions.NotAuthenticated: "NOT_AUTHENTICATED",
@@ -22,27 +31,61 @@ _DRF_CODES = {
 }
 
 
+class Conflict(exceptions.APIException):
+    """A 409 for conflicts outside the seat rules (e.g. deleting a movie that has shows)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state."
+    default_code = "CONFLICT"
+
+    def __init__(self, detail=None, code=None):
+        super().__init__(detail, code)
+        self.error_code = code or self.default_code
+
+
 def error_body(code: str, message: str, **details) -> dict:
     return {"error": {"code": code, "message": message, **details}}
 
 
+def _retry_after(response, seconds) -> None:
+    if seconds:
+        response["Retry-After"] = str(int(seconds))
+
+
 def exception_handler(exc, context):
     """Render every API error as {"error": {"code", "message", ...}}."""
+    # Imported here so that importing cinema.api (as catalog's API does) does
+    # not import booking.
+    from booking.exceptions import BookingError
+
     if isinstance(exc, BookingError):
         response = Response(error_body(exc.code, exc.message, **exc.details), status=exc.status)
-        if getattr(exc, "retry_after", None):
-            response["Retry-After"] = str(exc.retry_after)
+        _retry_after(response, getattr(exc, "retry_after", None))
         return response
+    if isinstance(exc, Conflict):
+        return Response(error_body(exc.error_code, str(exc.detail)), status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    if isinstance(exc, ProtectedError):
+        return Response(
+            error_body("IN_USE", "Other records still refer to this one, so it cannot be deleted."),
+            status=status.HTTP_409_CONFLICT,
+        )
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "ERROR")
+    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), None)
+    code = code or str(getattr(exc, "default_code", "ERROR")).upper()
     if isinstance(exc, exceptions.ValidationError):
         fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         body = error_body("INVALID", "The request is not valid.", fields=fields)
@@ -58,3 +101,104 @@ def exception_handler(exc, context):
 def not_found(request, rest=None):
     """Unknown /api/ URLs answer 404 in the envelope too."""
     return JsonResponse(error_body("NOT_FOUND", "No such API endpoint."), status=404)
+
+
+# --------------------------------------------------------------------------
+# URLs: ids that fit the database, so a 30-digit id is a 404, not a 500
+# --------------------------------------------------------------------------
+class IdConverter:
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return str(value)
+
+
+register_converter(IdConverter, "id")
+
+
+# --------------------------------------------------------------------------
+# serializers and permissions
+# --------------------------------------------------------------------------
+def id_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class UTCDateTimeField(serializers.DateTimeField):
+    """Datetimes in the API are UTC, ISO 8601 (``...Z``), whatever TIME_ZONE says."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("default_timezone", UTC)
+        super().__init__(**kwargs)
+
+
+def utc_iso(value) -> str | None:
+    """The same format as UTCDateTimeField, for hand-built hot-path bodies."""
+    if value is None:
+        return None
+    text = value.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+class IsStaffOrReadOnly(permissions.BasePermission):
+    message = "Only cinema staff may change the catalogue."
+
+    def has_permission(self, request, view):
+        # A method the view does not have is a 405 for everyone, not a 401/403.
+        if request.method in permissions.SAFE_METHODS or not hasattr(view, request.method.lower()):
+            return True
+        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+
+class IsStaff(permissions.BasePermission):
+    message = "Only cinema staff may do this."
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+
+# --------------------------------------------------------------------------
+# schema: the error envelope
+# --------------------------------------------------------------------------
+ErrorSerializer = inline_serializer(
+    name="Error",
+    fields={
+        "error": inline_serializer(
+            name="ErrorBody",
+            fields={
+                "code": serializers.CharField(help_text="Uppercase error code, e.g. SEAT_UNAVAILABLE."),
+                "message": serializers.CharField(),
+                "fields": serializers.DictField(required=False, help_text="Per-field problems (INVALID)."),
+                "seats": serializers.ListField(
+                    child=serializers.IntegerField(), required=False, help_text="Seat ids concerned."
+                ),
+            },
+        )
+    },
+)
+
+_ERROR_TEXT = {
+    400: "INVALID: malformed or invalid input (with `fields`).",
+    401: "NOT_AUTHENTICATED: no or bad token.",
+    403: "PERMISSION_DENIED.",
+    404: "NOT_FOUND.",
+    409: "Conflict with the current state (code tells which).",
+    413: "PAYLOAD_TOO_LARGE.",
+    415: "UNSUPPORTED_MEDIA_TYPE.",
+    422: "IDEMPOTENCY_KEY_REUSED: same key, other body.",
+    429: "THROTTLED (with Retry-After).",
+    503: "LOCK_TIMEOUT (with Retry-After).",
+}
+
+
+def errors(*codes: int, **descriptions: str) -> dict:
+    """Schema responses for the given error statuses, all in the error envelope.
+    ``descriptions`` may override a text, keyed like ``e409="SEAT_UNAVAILABLE"``."""
+    out = {}
+    codes = sorted(set(codes) | {int(k[1:]) for k in descriptions})
+    for code in codes:
+        text = descriptions.get(f"e{code}", _ERROR_TEXT.get(code, "Error."))
+        out[code] = OpenApiResponse(ErrorSerializer, description=text)
+    return out

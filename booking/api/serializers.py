@@ -1,0 +1,150 @@
+"""Output shapes of the booking API, shared by several views."""
+
+from django.conf import settings
+from rest_framework import serializers
+
+from booking.models import BookingStatus, SeatStatus
+from catalog.models import SeatType
+from cinema.api import UTCDateTimeField
+
+PRICES_HELP = 'Price per seat type as decimal strings, e.g. {"STANDARD": "280.00"}.'
+
+
+class PricesField(serializers.DictField):
+    """{"STANDARD": "280.00", ...}: known seat types only, non-negative amounts."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", PRICES_HELP)
+        super().__init__(
+            child=serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0),
+            **kwargs,
+        )
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        unknown = sorted(set(value) - set(SeatType.values))
+        if unknown:
+            raise serializers.ValidationError(
+                f"Unknown seat types: {', '.join(unknown)}. Use {', '.join(SeatType.values)}."
+            )
+        return value
+
+
+class ShowOutputSerializer(serializers.Serializer):
+    """A show as the lists and the detail return it. ``theatre`` and ``time``
+    keep the seed API's names; the rest is spelled out beside them."""
+
+    id = serializers.IntegerField()
+    movie_id = serializers.IntegerField()
+    movie = serializers.CharField(source="movie.title")
+    theatre = serializers.CharField(source="screen.theatre.name", help_text="Theatre name.")
+    theatre_id = serializers.IntegerField(source="screen.theatre_id")
+    city = serializers.CharField(source="screen.theatre.city")
+    screen = serializers.CharField(source="screen.name")
+    screen_id = serializers.IntegerField()
+    time = UTCDateTimeField(source="start_time", help_text="Same as start_time (UTC).")
+    start_time = UTCDateTimeField()
+    end_time = UTCDateTimeField()
+    prices = serializers.DictField(child=serializers.DecimalField(max_digits=8, decimal_places=2))
+    currency = serializers.SerializerMethodField()
+    seats_free = serializers.IntegerField(source="counts.free")
+    seats_held = serializers.IntegerField(source="counts.held")
+    seats_sold = serializers.IntegerField(source="counts.sold")
+    seats_total = serializers.IntegerField(source="counts.total")
+
+    def get_currency(self, obj) -> str:
+        return settings.CURRENCY
+
+
+class SeatOutputSerializer(serializers.Serializer):
+    """One seat of the seat map (documentation: the view builds these by hand)."""
+
+    id = serializers.IntegerField(help_text="Show seat id: use it to hold and book.")
+    name = serializers.CharField(help_text='e.g. "A1"')
+    status = serializers.ChoiceField(choices=SeatStatus.choices)
+    row = serializers.CharField()
+    number = serializers.IntegerField()
+    type = serializers.ChoiceField(choices=SeatType.choices)
+    price = serializers.DecimalField(max_digits=8, decimal_places=2)
+    currency = serializers.CharField()
+    mine = serializers.BooleanField(help_text="Held by the caller.")
+    expires_at = UTCDateTimeField(allow_null=True, help_text="When the caller's own hold lapses.")
+    row_index = serializers.IntegerField(help_text="0 is the front row.")
+    column = serializers.IntegerField(help_text="Position in the row, gaps included.")
+
+
+class HeldSeatOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField(source="seat.name")
+    row = serializers.CharField(source="seat.row_label")
+    number = serializers.IntegerField(source="seat.number")
+    type = serializers.CharField(source="seat.seat_type")
+    price = serializers.SerializerMethodField()
+    expires_at = UTCDateTimeField(source="held_until")
+
+    def get_price(self, obj) -> str:
+        return f"{self.context['prices'][obj.seat.seat_type]:.2f}"
+
+
+class HoldOutputSerializer(serializers.Serializer):
+    show_id = serializers.IntegerField()
+    seats = HeldSeatOutputSerializer(many=True)
+    expires_at = UTCDateTimeField(allow_null=True)
+    total = serializers.DecimalField(max_digits=10, decimal_places=2)
+    currency = serializers.CharField()
+
+
+def hold_body(*, show, seats, expires_at=None) -> dict:
+    prices = show.prices
+    body = {
+        "show_id": show.pk,
+        "seats": seats,
+        "expires_at": expires_at if expires_at is not None else min((s.held_until for s in seats), default=None),
+        "total": sum((prices[s.seat.seat_type] for s in seats), 0),
+        "currency": settings.CURRENCY,
+    }
+    return HoldOutputSerializer(body, context={"prices": prices}).data
+
+
+class BookingSeatOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="show_seat_id", help_text="Show seat id.")
+    name = serializers.CharField(source="seat_name")
+    type = serializers.CharField(source="seat_type")
+    price = serializers.DecimalField(max_digits=8, decimal_places=2)
+
+
+class BookingShowOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    movie_id = serializers.IntegerField()
+    movie = serializers.CharField(source="movie.title")
+    theatre = serializers.CharField(source="screen.theatre.name")
+    city = serializers.CharField(source="screen.theatre.city")
+    screen = serializers.CharField(source="screen.name")
+    start_time = UTCDateTimeField()
+    end_time = UTCDateTimeField()
+
+
+class BookingOutputSerializer(serializers.Serializer):
+    booking_id = serializers.IntegerField(source="pk")
+    id = serializers.IntegerField(source="pk")
+    code = serializers.CharField(help_text="Short booking code for the ticket.")
+    status = serializers.ChoiceField(choices=BookingStatus.choices)
+    message = serializers.SerializerMethodField()
+    show_id = serializers.IntegerField()
+    show = BookingShowOutputSerializer()
+    seats = BookingSeatOutputSerializer(source="lines", many=True)
+    total = serializers.DecimalField(max_digits=10, decimal_places=2)
+    currency = serializers.CharField()
+    created_at = UTCDateTimeField()
+    cancelled_at = UTCDateTimeField(allow_null=True)
+
+    def get_message(self, obj) -> str:
+        if obj.status == "CANCELLED":
+            return "Booking cancelled."
+        return "Ticket sent to your email."
+
+
+class StaffBookingOutputSerializer(BookingOutputSerializer):
+    user_id = serializers.IntegerField()
+    user_email = serializers.EmailField(source="user.email")
+    user_name = serializers.CharField(source="user.name")

@@ -1,0 +1,88 @@
+"""The one error envelope, for every way a request can go wrong, and the schema."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from booking.tests.api_support import *  # noqa: F403
+from booking.tests.api_support import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _code(response):
+    assert response["Content-Type"].startswith("application/json")
+    return response.json()["error"]["code"]
+
+
+def test_unknown_api_url_is_404_envelope():
+    assert _code(APIClient().get("/api/v1/nope")) == "NOT_FOUND"
+    assert _code(APIClient().get("/api/whatever/else")) == "NOT_FOUND"
+    assert APIClient().get("/api/v1/shows/99999999999999999999999/seats").status_code == 404
+
+
+def test_method_not_allowed():
+    r = APIClient().put("/api/v1/movies", {}, format="json")
+    assert r.status_code == 405 and _code(r) == "METHOD_NOT_ALLOWED"
+
+
+def test_malformed_json_is_400(user):
+    for raw in (b"{", b'{"seat_ids": [1,]}', b"\xff\xfe", b"[" * 100000, b'{"quantity": NaN}'):
+        r = client_for(user).post("/api/v1/shows/1/holds", raw, content_type="application/json")
+        assert r.status_code == 400 and _code(r) == "INVALID", raw[:10]
+
+
+def test_unsupported_media_type_is_415(user):
+    r = client_for(user).post("/api/v1/shows/1/holds", "quantity=1", content_type="application/x-www-form-urlencoded")
+    assert r.status_code == 415 and _code(r) == "UNSUPPORTED_MEDIA_TYPE"
+
+
+def test_payload_too_large_is_413(user, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = b'{"seat_ids": [' + b",".join([b"1"] * 1000) + b"]}"
+    r = client_for(user).post("/api/v1/shows/1/holds", body, content_type="application/json")
+    assert r.status_code == 413 and _code(r) == "PAYLOAD_TOO_LARGE"
+
+
+def test_throttled_is_429_with_retry_after(monkeypatch):
+    from rest_framework.throttling import AnonRateThrottle
+
+    monkeypatch.setitem(AnonRateThrottle.THROTTLE_RATES, "anon", "2/min")
+    client = APIClient()
+    assert [client.get("/api/v1/movies").status_code for _ in range(2)] == [200, 200]
+    r = client.get("/api/v1/movies")
+    assert r.status_code == 429 and _code(r) == "THROTTLED" and int(r["Retry-After"]) > 0
+
+
+def test_schema_lists_every_endpoint():
+    r = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert r.status_code == 200
+    schema = r.json()
+    paths = set(schema["paths"])
+    for path in [
+        "/api/v1/login",
+        "/api/v1/register",
+        "/api/v1/token/refresh",
+        "/api/v1/logout",
+        "/api/v1/me",
+        "/api/v1/movies",
+        "/api/v1/movies/{movie_id}",
+        "/api/v1/movies/{movie_id}/shows",
+        "/api/v1/theatres",
+        "/api/v1/theatres/{theatre_id}",
+        "/api/v1/screens",
+        "/api/v1/screens/{screen_id}",
+        "/api/v1/shows",
+        "/api/v1/shows/{show_id}",
+        "/api/v1/shows/{show_id}/seats",
+        "/api/v1/shows/{show_id}/holds",
+        "/api/v1/shows/{show_id}/bookings",
+        "/api/v1/seats/{seat_id}/lock",
+        "/api/v1/bookings",
+        "/api/v1/bookings/{booking_id}",
+        "/api/v1/bookings/{booking_id}/cancel",
+    ]:
+        assert path in paths, path
+    booking = schema["paths"]["/api/v1/bookings"]["post"]
+    assert {"201", "409", "422"} <= set(booking["responses"])
+    assert "Error" in schema["components"]["schemas"]
+    assert APIClient().get("/api/docs/").status_code == 200
