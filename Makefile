@@ -40,6 +40,7 @@ run: $(VENV)/.installed
 	$(BIN)/gunicorn cinema.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
 
 test: $(VENV)/.installed-dev
+	@[ -f node_modules/axe-core/axe.min.js ] || npm ci --no-audit --no-fund
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Load benchmark (docs/performance.md): a fresh MariaDB database `cinema_bench`
