@@ -17,6 +17,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import format_html
 
 from booking.exceptions import BookingError
 from booking.services import screen_layout_update, show_schedule, show_update
@@ -77,7 +78,7 @@ class LayoutWidget(forms.Textarea):
             "admin/catalog/screen/_layout_preview.html",
             {**layout_preview_context(value or ""), "for_id": (attrs or {}).get("id", f"id_{name}")},
         )
-        return textarea + preview
+        return format_html('<div class="layout-editor">{}{}</div>', textarea, preview)
 
 
 class ScreenAdminForm(forms.ModelForm):
