@@ -39,7 +39,7 @@
   function refreshSummary() {
     var chosen = checked();
     if (!chosen.length) {
-      selectionEl.textContent = "No seats chosen yet. Tick up to " + maxSeats + " seats, then press “Hold seats”.";
+      selectionEl.textContent = "No seats chosen yet (up to " + maxSeats + ").";
       totalEl.hidden = true;
       return;
     }
@@ -125,6 +125,12 @@
     poll();
   }
   document.addEventListener("visibilitychange", function () { if (!document.hidden) { window.clearTimeout(timer); poll(); } });
+
+  // On a narrow screen the map scrolls sideways: start from its middle.
+  var scroller = form.querySelector(".seat-map__scroll");
+  if (scroller && scroller.scrollWidth > scroller.clientWidth) {
+    scroller.scrollLeft = (scroller.scrollWidth - scroller.clientWidth) / 2;
+  }
 
   refreshSummary();
   if (apiUrl && window.fetch) schedule();
