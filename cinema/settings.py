@@ -31,6 +31,8 @@ MAX_SEATS_PER_BOOKING = env.int("MAX_SEATS_PER_BOOKING", default=10)
 CURRENCY = env.str("CURRENCY", default="INR")
 LOCK_WAIT_SECONDS = env.int("LOCK_WAIT_SECONDS", default=3)
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
+# How often the seat picker re-reads seat statuses (an unchanged map costs a 304).
+SEAT_MAP_POLL_MS = env.int("SEAT_MAP_POLL_MS", default=4000)
 
 # --- applications -----------------------------------------------------------
 INSTALLED_APPS = [
