@@ -690,6 +690,14 @@ def idempotency_store_response(*, record: IdempotencyRecord, status: int, body) 
     )
 
 
+def idempotency_purge(*, now: datetime | None = None) -> int:
+    """Delete idempotency records older than IDEMPOTENCY_TTL_HOURS; returns how many."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
 @_locked
 def booking_cancel(*, booking: Booking, by, now: datetime | None = None) -> Booking:
     """Cancel a booking before its show starts; its seats are free at once.
