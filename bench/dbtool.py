@@ -3,6 +3,7 @@
     python -m bench.dbtool prepare        # pick the shows to drive, JSON on stdout
     python -m bench.dbtool check SHOW_ID  # the rush's invariants, JSON on stdout
     python -m bench.dbtool explain SHOW_ID
+    python -m bench.dbtool users COUNT TOKENS_FILE  # rush users without the API
 
 Not part of the product; it only reads, except `prepare`, which schedules the
 rush's fresh show through the same service the admin and the API use.
@@ -84,6 +85,29 @@ def _check(show_id: int) -> dict:
     }
 
 
+def _users(count: int, tokens_file: str) -> dict:
+    """Users for the rush without the API: one Argon2 hash shared by all (the
+    salt travels inside it), tokens minted the way the login view mints them."""
+    import uuid
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    user_model = get_user_model()
+    run = uuid.uuid4().hex[:8]
+    password = make_password("Rush-hour-2026!")
+    users = user_model.objects.bulk_create(
+        [user_model(email=f"rush-{run}-{i}@example.com", name=f"Rush {i}", password=password) for i in range(count)]
+    )
+    if users and users[0].pk is None:  # backends that do not return ids
+        users = list(user_model.objects.filter(email__startswith=f"rush-{run}-"))
+    tokens = [str(RefreshToken.for_user(u).access_token) for u in users]
+    with open(tokens_file, "w") as fh:
+        json.dump(tokens, fh)
+    return {"users": len(tokens)}
+
+
 def _group(pairs) -> dict:
     out: dict = {}
     for key, value in pairs:
@@ -135,6 +159,8 @@ def main(argv: list[str]) -> None:
         result = _prepare()
     elif command == "check":
         result = _check(int(argv[1]))
+    elif command == "users":
+        result = _users(int(argv[1]), argv[2])
     elif command == "explain":
         result = _explain(int(argv[1]))
     else:

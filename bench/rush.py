@@ -12,6 +12,7 @@ stops by itself.
 
 import asyncio
 import json
+import os
 import sys
 import time
 import uuid
@@ -60,6 +61,9 @@ async def prep(base: str, users: int, tokens_file: str) -> None:
     async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
         tokens = await asyncio.gather(*(one(session, i) for i in range(users)))
     tokens = [t for t in tokens if t]
+    if os.path.exists(tokens_file):  # users made without the API come after
+        with open(tokens_file) as fh:
+            tokens += json.load(fh)
     with open(tokens_file, "w") as fh:
         json.dump(tokens, fh)
     json.dump({"users": len(tokens), "problems": problems, "seconds": round(time.monotonic() - started, 2)}, sys.stdout)
