@@ -116,36 +116,26 @@ def _group(pairs) -> dict:
 
 
 def _explain(show_id: int) -> dict:
-    """EXPLAIN of the seat map's two queries, as the ORM writes them."""
+    """EXPLAIN of the queries the seat map's selectors really send (captured)."""
     from django.db import connection
-    from django.db.models import Count, Q, Sum
-    from django.utils import timezone
+    from django.test.utils import CaptureQueriesContext
 
-    from booking.models import SeatStatus, ShowSeat
-    from booking.selectors import _SEAT_COLUMNS
+    from booking import selectors
+    from catalog.models import Show
 
-    now = timezone.now()
-    queries = {
-        "seat_map_for_show": ShowSeat.objects.filter(show_id=show_id)
-        .order_by("seat__row_index", "seat__column")
-        .values_list(*_SEAT_COLUMNS),
-        "seat_map_version": ShowSeat.objects.filter(show_id=show_id)
-        .values("show_id")
-        .annotate(
-            v=Sum("version"),
-            expired=Count("pk", filter=Q(status=SeatStatus.LOCKED, held_until__lte=now)),
-        ),
-    }
+    show = Show.objects.get(pk=show_id)
     out = {}
-    with connection.cursor() as cursor:
-        for name, qs in queries.items():
-            sql, params = qs.query.sql_with_params()
-            cursor.execute("EXPLAIN " + sql, params)
+    for name, call in (
+        ("seat_map_version (304 path)", selectors.seat_map_version),
+        ("seat_map_with_version (200 path)", selectors.seat_map_with_version),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            call(show=show)
+        sql = captured.captured_queries[-1]["sql"]
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + sql)
             cols = [c[0] for c in cursor.description]
-            out[name] = {
-                "sql": sql % tuple(repr(p) for p in params),
-                "plan": [dict(zip(cols, row, strict=False)) for row in cursor.fetchall()],
-            }
+            out[name] = {"sql": sql, "plan": [dict(zip(cols, row, strict=True)) for row in cursor.fetchall()]}
     return out
 
 
