@@ -26,7 +26,7 @@ from django.utils.safestring import mark_safe
 
 from booking.exceptions import BookingError, CancellationClosed
 from booking.forms_admin import ScreenAdminForm, ShowAdminForm, ShowBulkScheduleForm
-from booking.models import Booking, BookingSeat, BookingStatus, SeatStatus, ShowSeat
+from booking.models import Booking, BookingSeat, BookingStatus, IdempotencyRecord, SeatStatus, ShowSeat
 from booking.selectors import seat_counts, seat_grid, seat_map_for_show
 from booking.services import booking_cancel, show_delete, show_schedule
 from catalog.models import Screen, SeatType, Show
@@ -574,3 +574,56 @@ class BookingAdmin(admin.ModelAdmin):
             and self.has_change_permission(request)
         )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only the services write: staff may look, never edit here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ShowSeat)
+class ShowSeatAdmin(ReadOnlyAdmin):
+    """Every seat of every show, for answering "who has seat G7?". Holds past
+    their time show as free, exactly as moviegoers see them."""
+
+    list_display = ["seat_name", "show", "current_status", "held_by", "held_until_local", "version"]
+    list_filter = ["status", "show__screen__theatre"]
+    list_select_related = ["seat", "show__movie", "show__screen__theatre", "held_by"]
+    search_fields = ["held_by__email", "show__movie__title", "=show__id"]
+    search_help_text = "A customer's email, a movie title, or a show id."
+    fields = ["show", "seat", "status", "held_by", "held_at", "held_until", "version", "updated_at"]
+    readonly_fields = fields
+    show_full_result_count = False
+
+    @admin.display(description="seat", ordering="seat__row_index")
+    def seat_name(self, obj):
+        return obj.seat.name
+
+    @admin.display(description="status")
+    def current_status(self, obj):
+        return SeatStatus(obj.effective_status(timezone.now())).label
+
+    @admin.display(description="held until (local)", ordering="held_until")
+    def held_until_local(self, obj):
+        return _local(obj.held_until) if obj.status == SeatStatus.LOCKED else "–"
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(ReadOnlyAdmin):
+    """Idempotency-Key records of booking requests (purged after
+    IDEMPOTENCY_TTL_HOURS by `manage.py purge_idempotency_keys`)."""
+
+    list_display = ["key", "user", "booking", "response_status", "created_at"]
+    list_select_related = ["user", "booking"]
+    search_fields = ["key", "user__email", "booking__code"]
+    date_hierarchy = None
+    fields = ["user", "key", "request_hash", "booking", "response_status", "response_body", "created_at"]
+    readonly_fields = fields

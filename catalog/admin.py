@@ -5,7 +5,7 @@ and ``catalog`` never imports ``booking``."""
 from django.contrib import admin
 from django.db.models import Count
 
-from catalog.models import Movie, Screen, Theatre
+from catalog.models import Movie, Screen, Seat, Theatre
 
 
 @admin.register(Movie)
@@ -50,3 +50,24 @@ class TheatreAdmin(admin.ModelAdmin):
     @admin.display(description="screens", ordering="screen_total")
     def screen_count(self, obj):
         return obj.screen_total
+
+
+@admin.register(Seat)
+class SeatAdmin(admin.ModelAdmin):
+    """Seats follow the screen's layout text; change the layout to change them."""
+
+    list_display = ["name", "screen", "seat_type", "row_index", "column"]
+    list_filter = ["seat_type", "screen__theatre", "screen"]
+    list_select_related = ["screen__theatre"]
+    search_fields = ["screen__name", "screen__theatre__name"]
+    fields = ["screen", "row_label", "number", "seat_type", "row_index", "column"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
