@@ -127,7 +127,11 @@ def _lock_seats(show: Show, seat_ids, *, skip_locked: bool = False) -> list[Show
 def _check_known(seats: list[ShowSeat], seat_ids: list[int]) -> None:
     unknown = sorted(set(seat_ids) - {s.pk for s in seats})
     if unknown:
-        raise InvalidRequest("Some seats are not part of this show.", seats=unknown)
+        raise InvalidRequest(
+            "Some seats are not part of this show.",
+            seats=unknown,
+            fields={"seat_ids": [f"Not seats of this show: {', '.join(map(str, unknown))}."]},
+        )
 
 
 def _clean_ids(seat_ids) -> list[int]:
@@ -472,8 +476,11 @@ def seats_hold_best(
         quantity = int(quantity)
     except (TypeError, ValueError) as exc:
         raise InvalidRequest("Quantity must be a whole number.", fields={"quantity": ["not a number"]}) from exc
-    if not 1 <= quantity <= limit:
-        raise InvalidRequest(f"Ask for between 1 and {limit} seats.", fields={"quantity": ["out of range"]})
+    if quantity < 1:
+        raise InvalidRequest("Ask for at least one seat.", fields={"quantity": ["must be 1 or more"]})
+    if quantity > limit:
+        # The same answer as holding that many seats by id: 409 HOLD_LIMIT.
+        raise HoldLimitExceeded(f"You can hold at most {limit} seats of one show at a time.", limit=limit, held=0)
     if seat_type and seat_type not in SeatType.values:
         raise InvalidRequest("Unknown seat type.", fields={"seat_type": [f"one of {', '.join(SeatType.values)}"]})
     _ensure_not_started(show, now)

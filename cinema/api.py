@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.http import Http404, JsonResponse
 from django.urls import register_converter
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.response import Response
@@ -52,6 +53,31 @@ def _retry_after(response, seconds) -> None:
         response["Retry-After"] = str(int(seconds))
 
 
+def _detail_text(detail) -> str:
+    """A human sentence from a DRF detail. simplejwt's InvalidToken carries a
+    dict ({"detail", "code", "messages"}); never show its Python repr."""
+    if isinstance(detail, dict):
+        detail = detail.get("detail") or next(iter(detail.values()), "")
+    if isinstance(detail, list | tuple):
+        detail = detail[0] if detail else ""
+    return str(detail)
+
+
+def _database_unreachable(exc) -> bool:
+    """A connection-level OperationalError (server down or gone away), not a
+    lock wait (LockTimeout handles those) and not an SQL mistake."""
+    from django.db import OperationalError
+
+    if not isinstance(exc, OperationalError):
+        return False
+    code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
+    return code in _CONNECTION_ERRORS
+
+
+# MySQL/MariaDB client errors: can't connect (2002, 2003, 2005), server gone (2006, 2013).
+_CONNECTION_ERRORS = {2002, 2003, 2005, 2006, 2013}
+
+
 def exception_handler(exc, context):
     """Render every API error as {"error": {"code", "message", ...}}."""
     # Imported here so that importing cinema.api (as catalog's API does) does
@@ -59,11 +85,21 @@ def exception_handler(exc, context):
     from booking.exceptions import BookingError
 
     if isinstance(exc, BookingError):
-        response = Response(error_body(exc.code, exc.message, **exc.details), status=exc.status)
+        details = dict(exc.details)
+        if exc.status == status.HTTP_400_BAD_REQUEST:
+            details.setdefault("fields", {"non_field_errors": [exc.message]})
+        response = Response(error_body(exc.code, exc.message, **details), status=exc.status)
         _retry_after(response, getattr(exc, "retry_after", None))
         return response
     if isinstance(exc, Conflict):
         return Response(error_body(exc.error_code, str(exc.detail)), status=exc.status_code)
+    if _database_unreachable(exc):
+        response = Response(
+            error_body("SERVICE_UNAVAILABLE", "The database is unreachable. Please try again shortly."),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        _retry_after(response, 5)
+        return response
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
     if isinstance(exc, ProtectedError):
@@ -90,14 +126,14 @@ def exception_handler(exc, context):
         fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         body = error_body("INVALID", "The request is not valid.", fields=fields)
     else:
-        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-        body = error_body(code, str(detail))
+        body = error_body(code, _detail_text(exc.detail))
     if response.status_code == status.HTTP_401_UNAUTHORIZED:
         body["error"]["code"] = "NOT_AUTHENTICATED"
     response.data = body
     return response
 
 
+@csrf_exempt
 def not_found(request, rest=None):
     """Unknown /api/ URLs answer 404 in the envelope too."""
     return JsonResponse(error_body("NOT_FOUND", "No such API endpoint."), status=404)

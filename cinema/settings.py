@@ -209,6 +209,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Browse movies and shows, hold seats, book them. JWT bearer auth.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cinema.schema.add_common_errors",
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     # Serve Swagger UI / ReDoc from our own static files: no CDN needed.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -4,9 +4,12 @@ schedule shows or change screen layouts (they go through booking.services).
 Views stay thin: parse the input, call a service or selector, render.
 """
 
+from datetime import date, timedelta
+
 from django.conf import settings
 from django.db.models import Count, ProtectedError
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -32,6 +35,23 @@ from cinema.api import Conflict, IsStaff, IsStaffOrReadOnly, UTCDateTimeField, e
 
 IDEMPOTENCY_KEY_MAX = 255
 MAX_IDS = 100
+# How far ahead staff may schedule a show, and the dates ?date= accepts: bounds
+# keep datetime arithmetic (end time, local day) far from Python's limits.
+SCHEDULE_AHEAD = timedelta(days=5 * 366)
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(9000, 12, 31)
+
+
+class ShowStartField(UTCDateTimeField):
+    """A show's start: in the future and at most SCHEDULE_AHEAD from now."""
+
+    def to_internal_value(self, value):
+        start = super().to_internal_value(value)
+        now = timezone.now()
+        if start <= now:
+            raise serializers.ValidationError("A show must start in the future.")
+        if start > now + SCHEDULE_AHEAD:
+            raise serializers.ValidationError("A show can be scheduled at most 5 years ahead.")
+        return start
 
 
 def _viewer(request):
@@ -66,6 +86,11 @@ class MovieShowListApi(APIView):
             required=False, input_formats=["%Y-%m-%d"], help_text="YYYY-MM-DD, in the theatre's local time."
         )
 
+        def validate_date(self, value):
+            if value is not None and not FIRST_DATE <= value <= LAST_DATE:
+                raise serializers.ValidationError(f"Pick a date between {FIRST_DATE} and {LAST_DATE}.")
+            return value
+
     @extend_schema(
         operation_id="movie_shows_list",
         summary="Upcoming shows of a movie (a plain array)",
@@ -95,7 +120,7 @@ class ShowListApi(APIView):
     class InputSerializer(serializers.Serializer):
         movie_id = id_field()
         screen_id = id_field()
-        start_time = UTCDateTimeField(help_text="ISO 8601; without an offset it is taken as UTC.")
+        start_time = ShowStartField(help_text="ISO 8601, in the future; without an offset it is taken as UTC.")
         prices = PricesField(required=False)
 
     @extend_schema(
@@ -125,7 +150,7 @@ class ShowDetailApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         movie_id = id_field(required=False)
-        start_time = UTCDateTimeField(required=False)
+        start_time = ShowStartField(required=False, help_text="ISO 8601, in the future.")
         prices = PricesField(required=False)
 
     @extend_schema(
