@@ -3,7 +3,7 @@ permissions and small field helpers."""
 
 from datetime import UTC
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.http import Http404, JsonResponse
@@ -108,9 +108,13 @@ def exception_handler(exc, context):
             status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        )
+        if hasattr(exc, "error_dict"):
+            fields = dict(exc.message_dict)
+            if NON_FIELD_ERRORS in fields:  # Django's "__all__" is DRF's "non_field_errors"
+                fields.setdefault("non_field_errors", []).extend(fields.pop(NON_FIELD_ERRORS))
+        else:
+            fields = {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(fields)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     if isinstance(exc, PermissionDenied):

@@ -590,8 +590,11 @@ class ScreenListApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        theatre = _lookup(Theatre, values["theatre_id"], "theatre_id")
+        if Screen.objects.filter(theatre=theatre, name=values["name"]).exists():
+            raise exceptions.ValidationError({"name": ["This theatre already has a screen of that name."]})
         screen = catalog_services.screen_create(
-            theatre=_lookup(Theatre, values["theatre_id"], "theatre_id"),
+            theatre=theatre,
             name=values["name"],
             layout=values["layout"],
         )

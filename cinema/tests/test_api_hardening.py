@@ -130,3 +130,28 @@ def test_booking_a_started_show_via_api_is_409_and_changes_nothing(user):
     r = client.post("/api/v1/bookings", {"show_id": show.pk, "seat_ids": ids}, format="json", HTTP_IDEMPOTENCY_KEY="k")
     assert _error(r, 409)["code"] == "SHOW_STARTED"
     assert not show.bookings.exists()
+
+
+def test_duplicate_screen_name_is_a_field_error(staff):
+    screen = ScreenFactory()
+    payload = {"theatre_id": screen.theatre_id, "name": screen.name, "layout": ["SS"]}
+    error = _error(client_for(staff).post("/api/v1/screens", payload, format="json"), 400)
+    assert list(error["fields"]) == ["name"]
+
+
+def test_model_validation_errors_use_drfs_non_field_key(staff, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from catalog.api import views
+
+    def clash(**kwargs):
+        raise ValidationError("Something about the whole theatre.")
+
+    def clash_dict(**kwargs):
+        raise ValidationError({"__all__": ["Whole record."], "city": ["Bad city."]})
+
+    for fake in (clash, clash_dict):
+        monkeypatch.setattr(views.services, "theatre_create", fake)
+        r = client_for(staff).post("/api/v1/theatres", {"name": "X", "city": "Y"}, format="json")
+        fields = _error(r, 400)["fields"]
+        assert "__all__" not in fields and fields["non_field_errors"]
