@@ -35,6 +35,12 @@ graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 20)
 max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 50)
 
+# One listening socket per worker (SO_REUSEPORT), so the kernel spreads new
+# connections over the workers. With one shared socket, whichever worker is
+# awake first accepts a burst of keep-alive connections and keeps them: the
+# bench saw one worker serve all 100 browse connections while the other idled.
+reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "true").lower() in {"1", "true", "yes"}
+
 preload_app = os.environ.get("GUNICORN_PRELOAD", "false").lower() in {"1", "true", "yes"}
 
 # Gunicorn's control socket lives at one fixed path by default, so a second

@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import resource
+import runpy
 import secrets
 import shutil
 import signal
@@ -417,7 +418,7 @@ def profile(name: str, env: dict, paths: list[str], auth: str = "", etag: str = 
         f"{total} samples holding the GIL in request handling (share of them, inclusive)\n" + "\n".join(lines) + "\n"
     )
     log(f"profile of {name}: {summary}")
-    return str(summary)
+    return str(summary.relative_to(ROOT))
 
 
 # --------------------------------------------------------------------------
@@ -461,11 +462,13 @@ def main() -> int:
         app.wait_ready("/health")
         floor.wait_ready("/")
         workers = app.workers()
+        gconf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
         results["config"] = {
             "machine": f"{psutil.cpu_count()} cores, {round(psutil.virtual_memory().total / 2**30)} GiB, {platform.platform()}",
             "workers": len(workers),
-            "worker_class": os.environ.get("GUNICORN_WORKER_CLASS", "gthread (default)"),
-            "threads": os.environ.get("GUNICORN_THREADS", "default"),
+            "worker_class": gconf.get("worker_class"),
+            "threads": gconf.get("threads"),
+            "reuse_port": gconf.get("reuse_port"),
             "cache": env["CACHE_URL"].split("?")[0],
             "duration_s": DURATION,
         }
@@ -506,6 +509,8 @@ def main() -> int:
         sc["seatmap"]["seats"] = seats
 
         log(f"rush: registering and logging in {API_USERS} of {USERS} users through the API (not timed)")
+        # What the workers hold before the login burst (Argon2) for comparison.
+        before_logins = [round(p.memory_info().rss / 2**20, 1) for p in app.workers()]
         tokens_file = RESULTS / "rush-tokens.json"
         tokens_file.unlink(missing_ok=True)
         base = f"http://127.0.0.1:{APP_PORT}"
@@ -556,6 +561,7 @@ def main() -> int:
             "workers_mb": [round(p.memory_info().rss / 2**20, 1) for p in app.workers()],
             "workers_uss_mb": [round(p.memory_full_info().uss / 2**20, 1) for p in app.workers()],
             "workers_peak_mb": [round(v / 2**20, 1) for v in sampler.peak.values()],
+            "workers_before_logins_mb": before_logins,
             "master_mb": round(master.memory_info().rss / 2**20, 1),
             "mariadb_mb": round(db_proc.memory_info().rss / 2**20, 1) if db_proc else None,
             "redis_mb": round(redis_proc.memory_info().rss / 2**20, 1) if redis_proc else None,
@@ -640,7 +646,8 @@ def render(results: dict) -> str:
     sc, mem, cfg = results["scenarios"], results["memory"], results["config"]
     floor_rps = sc["floor"]["rps"]
     out = [
-        f"Machine: {cfg['machine']}. gunicorn: {cfg['workers']} workers, {cfg['worker_class']}, threads {cfg['threads']}; "
+        f"Machine: {cfg['machine']}. gunicorn: {cfg['workers']} workers, {cfg['worker_class']}, {cfg['threads']} threads, "
+        f"reuse_port {cfg['reuse_port']}; "
         f"cache {cfg['cache']}; wrk -t1, {cfg['duration_s']} s per read scenario.",
         "",
         "| scenario | conns | req/s | x floor | p50 ms | p99 ms | responses | gen CPU | app CPU | DB CPU | other CPU "
@@ -684,7 +691,8 @@ def render(results: dict) -> str:
         f"| prep (untimed) | {API_USERS} users registered + logged in through the API in {r['prep']['seconds']} s, "
         f"{USERS - API_USERS} made in the DB; {r['prep']['users']} tokens |",
         "",
-        f"(5) Memory after the run: workers RSS {mem['workers_mb']} MB (USS {mem['workers_uss_mb']}, peak {mem['workers_peak_mb']}), "
+        f"(5) Memory after the run: workers RSS {mem['workers_mb']} MB (USS {mem['workers_uss_mb']}, peak {mem['workers_peak_mb']}, "
+        f"before the register/login burst {mem['workers_before_logins_mb']}), "
         f"master {mem['master_mb']} MB, app total {mem['app_mb']} MB; MariaDB {mem['mariadb_mb']} MB; "
         f"app + MariaDB {mem['app_db_mb']} MB (Redis {mem['redis_mb']} MB, not counted).",
         "",

@@ -36,7 +36,7 @@ def seat_map_version(*, show: Show, viewer=None, now: datetime | None = None) ->
     now = now or timezone.now()
     # Hand-written because it runs on every poll of every seat map: compiling
     # the same aggregate through the ORM cost more CPU than the query itself
-    # (about a quarter of a 304 answer; see docs/performance.md).
+    # (about a fifth of a 304 answer; see docs/performance.md).
     with connection.cursor() as cursor:
         cursor.execute(_VERSION_SQL, [SeatStatus.LOCKED.value, connection.ops.adapt_datetimefield_value(now), show.pk])
         version_sum, count, pk_sum, expired = cursor.fetchone()
