@@ -37,7 +37,7 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py collectstatic --noinput -v0
-	$(BIN)/gunicorn cinema.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
+	$(BIN)/gunicorn cinema.wsgi:application -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
 
 test: $(VENV)/.installed-dev
 	@[ -f node_modules/axe-core/axe.min.js ] || npm ci --no-audit --no-fund
