@@ -312,9 +312,13 @@ def _held_elsewhere_count(user, show: Show, now: datetime, exclude) -> int:
     )
 
 
-def _check_limit(user, show: Show, now: datetime, wanted: int, exclude=()) -> None:
+def _check_limit(user, show: Show, now: datetime, wanted: int, exclude=(), *, held: int | None = None) -> None:
+    """HoldLimitExceeded if the user would hold more than the limit. ``held``:
+    the user's unexpired holds on the show elsewhere, when the caller already
+    read them under the user's row lock (else one COUNT query)."""
     limit = settings.MAX_SEATS_PER_BOOKING
-    held = _held_elsewhere_count(user, show, now, exclude)
+    if held is None:
+        held = _held_elsewhere_count(user, show, now, exclude)
     if held + wanted > limit:
         raise HoldLimitExceeded(
             f"You can hold at most {limit} seats of one show at a time"
@@ -324,9 +328,30 @@ def _check_limit(user, show: Show, now: datetime, wanted: int, exclude=()) -> No
         )
 
 
-def _apply_hold(user, seats: list[ShowSeat], now: datetime) -> Hold:
+def _apply_hold(user, seats: list[ShowSeat], now: datetime, seat_info: dict | None = None) -> Hold:
+    """Hold the free ones of ``seats`` (locked by the caller) until now + the hold time.
+
+    With ``seat_info`` ({show seat pk: Seat}) and every seat free, the rows
+    are known exactly after the UPDATE (we hold their locks), so the answer is
+    built in memory instead of read back.
+    """
     until = now + _hold_duration()
     fresh = [s.pk for s in seats if s.is_free(now)]
+    if seat_info is not None and len(fresh) == len(seats):
+        ShowSeat.objects.filter(pk__in=fresh).update(
+            status=SeatStatus.LOCKED,
+            held_by=user.pk,
+            held_at=now,
+            held_until=until,
+            version=F("version") + 1,
+            updated_at=now,
+        )
+        for seat in seats:
+            seat.status, seat.held_by_id, seat.held_at, seat.held_until = SeatStatus.LOCKED, user.pk, now, until
+            seat.version += 1
+            seat.updated_at = now
+            seat.seat = seat_info[seat.pk]
+        return Hold(seats=sorted(seats, key=lambda x: x.pk), expires_at=until)
     if fresh:
         ShowSeat.objects.filter(pk__in=fresh).update(
             status=SeatStatus.LOCKED,
@@ -485,17 +510,32 @@ def seats_hold_best(
         raise InvalidRequest("Unknown seat type.", fields={"seat_type": [f"one of {', '.join(SeatType.values)}"]})
     _ensure_not_started(show, now)
     _lock_user(user)
-    _check_limit(user, show, now, quantity)
     taken: set[int] = set()  # seen not free under our lock: gone for this call
     attempts, busy = 0, False
-    for _ in range(BEST_AVAILABLE_ROUNDS):
+    for round_ in range(BEST_AVAILABLE_ROUNDS):
         if busy:
             # Others were mid-change on seats we wanted; give them a moment.
             time.sleep(random.uniform(0.005, 0.02))
-        rows = ShowSeat.objects.filter(show_id=show.pk).values_list(
-            "pk", "status", "held_until", "seat__row_index", "seat__column", "seat__seat_type"
+        rows = list(
+            ShowSeat.objects.filter(show_id=show.pk).values_list(
+                "pk",
+                "status",
+                "held_until",
+                "seat__row_index",
+                "seat__column",
+                "seat__seat_type",
+                "held_by_id",
+                "seat_id",
+                "seat__row_label",
+                "seat__number",
+            )
         )
-        candidates = _best_candidates(list(rows), quantity, now, seat_type, exclude=taken)
+        if round_ == 0:
+            # The user's own holds only change under the user's row lock, which
+            # we hold: this read counts them as exactly as a COUNT query would.
+            held = sum(1 for r in rows if r[6] == user.pk and r[1] == SeatStatus.LOCKED and r[2] > now)
+            _check_limit(user, show, now, quantity, held=held)
+        candidates = _best_candidates([r[:6] for r in rows], quantity, now, seat_type, exclude=taken)
         skipped: set[int] = set()  # locked by another transaction right now
         for pks in candidates:
             if skipped.intersection(pks) or taken.intersection(pks):
@@ -506,7 +546,20 @@ def seats_hold_best(
             locked = _lock_seats(show, pks, skip_locked=True)
             got = [s for s in locked if s.is_free(now)]
             if len(got) == quantity:
-                return _apply_hold(user, got, now)
+                info = {
+                    r[0]: Seat(
+                        pk=r[7],
+                        screen_id=show.screen_id,
+                        row_index=r[3],
+                        column=r[4],
+                        seat_type=r[5],
+                        row_label=r[8],
+                        number=r[9],
+                    )
+                    for r in rows
+                    if r[0] in pks
+                }
+                return _apply_hold(user, got, now, seat_info=info)
             taken |= {s.pk for s in locked} - {s.pk for s in got}
             skipped |= set(pks) - {s.pk for s in locked}
         if not candidates or attempts > BEST_AVAILABLE_ATTEMPTS:
@@ -566,33 +619,24 @@ def request_fingerprint(payload) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _claim_key(user, key: str, fingerprint: str, now: datetime) -> IdempotencyRecord | BookingOutcome:
-    """Insert the idempotency record, or find the one that is already there.
+def _find_key(user, key: str, fingerprint: str, now: datetime) -> BookingOutcome | None:
+    """The replay of an earlier request with this key, or None to go ahead.
 
-    The caller holds the user's row lock, so a concurrent request with the
-    same key waits for the first to commit (then it replays) or roll back (then
+    The caller holds the user's row lock, and a record is only ever written by
+    a successful booking under that lock, in the booking's own transaction: so
+    a concurrent request with the same key waits for the first to commit (then
+    it finds the record and replays) or roll back (then there is no record and
     it proceeds itself). A record older than IDEMPOTENCY_TTL_HOURS is forgotten.
     """
-    for _ in range(2):
-        try:
-            with transaction.atomic():
-                return IdempotencyRecord.objects.create(user=user, key=key, request_hash=fingerprint)
-        except IntegrityError:
-            pass
-        except OperationalError as exc:
-            if _lock_error(exc):
-                raise IdempotencyInProgress("A request with this Idempotency-Key is still being processed.") from exc
-            raise
-        record = IdempotencyRecord.objects.filter(user=user, key=key).select_related("booking").first()
-        if record is None:
-            continue
-        if record.created_at <= now - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS):
-            record.delete()
-            continue
-        if record.request_hash != fingerprint:
-            raise IdempotencyKeyReused("This Idempotency-Key was already used with a different request body.")
-        return BookingOutcome(booking=record.booking, replayed=True, record=record)
-    raise IdempotencyInProgress("A request with this Idempotency-Key is still being processed.")
+    record = IdempotencyRecord.objects.filter(user=user, key=key).select_related("booking").first()
+    if record is None:
+        return None
+    if record.created_at <= now - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS):
+        record.delete()
+        return None
+    if record.request_hash != fingerprint:
+        raise IdempotencyKeyReused("This Idempotency-Key was already used with a different request body.")
+    return BookingOutcome(booking=record.booking, replayed=True, record=record)
 
 
 def _new_code() -> str:
@@ -618,6 +662,7 @@ def booking_confirm(
     seat_ids,
     idempotency_key: str | None = None,
     fingerprint: str = "",
+    respond=None,
     now: datetime | None = None,
 ) -> BookingOutcome:
     """Turn the user's unexpired holds into a confirmed booking, all or nothing.
@@ -628,6 +673,11 @@ def booking_confirm(
     then the show seats in pk order. Raises ShowStarted, InvalidRequest,
     SeatNotHeld, HoldExpired, IdempotencyKeyReused, IdempotencyInProgress. The
     confirmation email is sent after commit.
+
+    The booking comes back with its lines prefetched (no query to read them).
+    ``respond(booking) -> (status, body)``, when given with a key, is the
+    response to remember for retries: it is stored with the key in one INSERT,
+    in the booking's transaction.
     """
     now = now or timezone.now()
     ids = _clean_ids(seat_ids)
@@ -637,12 +687,10 @@ def booking_confirm(
             fields={"idempotency_key": ["too long"]},
         )
     _lock_user(user)
-    record = None
     if idempotency_key:
-        claimed = _claim_key(user, idempotency_key, fingerprint, now)
-        if isinstance(claimed, BookingOutcome):
-            return claimed
-        record = claimed
+        replay = _find_key(user, idempotency_key, fingerprint, now)
+        if replay is not None:
+            return replay
     _ensure_not_started(show, now)
     seats = _lock_seats(show, ids)
     _check_known(seats, ids)
@@ -654,7 +702,12 @@ def booking_confirm(
     if expired:
         raise HoldExpired("Your hold on these seats has expired. Please pick your seats again.", seats=expired)
 
-    seat_info = {s.pk: (s.name, s.seat_type) for s in Seat.objects.filter(pk__in=[x.seat_id for x in seats])}
+    seat_info = {
+        pk: (f"{label}{number}", kind)
+        for pk, label, number, kind in Seat.objects.filter(pk__in=[x.seat_id for x in seats]).values_list(
+            "pk", "row_label", "number", "seat_type"
+        )
+    }
     lines = []
     for s in seats:
         name, kind = seat_info[s.seat_id]
@@ -668,8 +721,8 @@ def booking_confirm(
     for line in lines:
         line.booking = booking
     try:
-        with transaction.atomic():
-            BookingSeat.objects.bulk_create(lines)
+        # No savepoint: a failure here fails the whole booking anyway.
+        BookingSeat.objects.bulk_create(lines)
     except IntegrityError as exc:
         # Only reachable if a seat row said LOCKED while a sale stood: the
         # database's one-active-sale constraint is the last word.
@@ -682,11 +735,26 @@ def booking_confirm(
         version=F("version") + 1,
         updated_at=now,
     )
-    if record is not None:
-        record.booking = booking
-        record.save(update_fields=["booking"])
-    booking_id = booking.pk
-    transaction.on_commit(lambda: booking_send_confirmation(booking_id=booking_id))
+    # The lines as if prefetched, the way prefetch_related stores them.
+    cached = booking.lines.all()
+    cached._result_cache, cached._prefetch_done = lines, True
+    booking._prefetched_objects_cache = {"lines": cached}
+    record = None
+    if idempotency_key:
+        status, body = respond(booking) if respond else (None, None)
+        try:
+            record = IdempotencyRecord.objects.create(
+                user=user,
+                key=idempotency_key,
+                request_hash=fingerprint,
+                booking=booking,
+                response_status=status,
+                response_body=body,
+            )
+        except IntegrityError as exc:  # not reachable under the user's lock; fail safe
+            raise IdempotencyInProgress("A request with this Idempotency-Key is still being processed.") from exc
+    # After commit, from the objects in hand: no query, no lock held.
+    transaction.on_commit(lambda: _send_confirmation(*_confirmation_email(booking, user, show, lines)))
     return BookingOutcome(booking=booking, record=record)
 
 
@@ -733,18 +801,25 @@ def booking_cancel(*, booking: Booking, by, now: datetime | None = None) -> Book
     return booking
 
 
+def _confirmation_email(booking: Booking, user, show: Show, lines) -> tuple[str, str, str]:
+    """(subject, text, recipient) of the ticket email, from what the caller has."""
+    context = {"booking": booking, "show": show, "lines": lines, "user": user}
+    return (
+        f"Your tickets: {show.movie.title} – booking {booking.code}",
+        render_to_string("booking/email/confirmation.txt", context),
+        user.email,
+    )
+
+
+def _send_confirmation(subject: str, text: str, recipient: str) -> None:
+    send_mail(subject=subject, message=text, from_email=None, recipient_list=[recipient], fail_silently=True)
+
+
 def booking_send_confirmation(*, booking_id: int) -> None:
-    """Email the ticket. Called after commit, never inside a locked block."""
+    """Email the ticket again (booking_confirm sends it after commit itself)."""
     booking = (
         Booking.objects.select_related("user", "show__movie", "show__screen__theatre")
         .prefetch_related("lines")
         .get(pk=booking_id)
     )
-    context = {"booking": booking, "show": booking.show, "lines": booking.lines.all()}
-    send_mail(
-        subject=f"Your tickets: {booking.show.movie.title} – booking {booking.code}",
-        message=render_to_string("booking/email/confirmation.txt", context),
-        from_email=None,
-        recipient_list=[booking.user.email],
-        fail_silently=True,
-    )
+    _send_confirmation(*_confirmation_email(booking, booking.user, booking.show, list(booking.lines.all())))

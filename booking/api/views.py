@@ -458,22 +458,29 @@ class BookingListApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         show = get_object_or_404(Show.objects.select_related("movie", "screen__theatre"), pk=values["show_id"])
+        render = self.OutputSerializer
         outcome = services.booking_confirm(
             user=request.user,
             show=show,
             seat_ids=values["seat_ids"],
             idempotency_key=key or None,
             fingerprint=services.request_fingerprint(values) if key else "",
+            # The answer is stored with the key, in the booking's transaction.
+            respond=lambda booking: (status.HTTP_201_CREATED, render(booking).data),
         )
         record = outcome.record
         if outcome.replayed and record is not None and record.response_status is not None:
             response = Response(record.response_body, status=record.response_status)
             response["Idempotent-Replayed"] = "true"
             return response
-        booking = _booking_queryset().get(pk=outcome.booking.pk)
-        body = self.OutputSerializer(booking).data
         if record is not None and not outcome.replayed:
-            services.idempotency_store_response(record=record, status=status.HTTP_201_CREATED, body=body)
+            body = record.response_body
+        elif outcome.replayed:
+            body = render(_booking_queryset().get(pk=outcome.booking.pk)).data
+        else:
+            # A new booking comes back from the service with its show (read
+            # above with movie and theatre) and its lines: nothing to re-read.
+            body = render(outcome.booking).data
         response = Response(body, status=status.HTTP_201_CREATED)
         if outcome.replayed:
             response["Idempotent-Replayed"] = "true"

@@ -1,0 +1,83 @@
+"""The rush's two requests, kept lean: what they answer equals what the
+database holds, and they stay within a fixed number of queries
+(docs/performance.md: each query is CPU on a saturated 2-core box)."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from booking.models import Booking, IdempotencyRecord, SeatStatus, ShowSeat
+from booking.services import seats_hold, seats_hold_best
+from booking.tests.api_support import *  # noqa: F403
+from booking.tests.api_support import client_for, seat_ids
+from tests.factories import ShowFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_best_hold_answers_from_memory_what_the_database_says(user, show, django_assert_max_num_queries):
+    client = client_for(user)
+    with django_assert_max_num_queries(8):  # user, show, begin, user lock, map, lock, update, commit
+        r = client.post(f"/api/v1/shows/{show.pk}/holds", {"quantity": 2}, format="json")
+    assert r.status_code == 201
+    body = r.json()
+    seats = {s.pk: s for s in ShowSeat.objects.select_related("seat").filter(held_by=user)}
+    assert sorted(seats) == [s["id"] for s in body["seats"]]
+    for item in body["seats"]:
+        seat = seats[item["id"]]
+        assert seat.status == SeatStatus.LOCKED
+        assert (item["name"], item["row"], item["number"], item["type"]) == (
+            seat.seat.name,
+            seat.seat.row_label,
+            seat.seat.number,
+            seat.seat.seat_type,
+        )
+        assert item["expires_at"] == seat.held_until.isoformat().replace("+00:00", "Z")
+    assert body["expires_at"] == body["seats"][0]["expires_at"]
+    # The same holds, read back by the list endpoint.
+    assert client.get(f"/api/v1/shows/{show.pk}/holds").json() == body
+
+
+def test_best_hold_counts_only_unexpired_own_holds_towards_the_limit(settings):
+    settings.MAX_SEATS_PER_BOOKING = 3
+    show = ShowFactory()
+    user = UserFactory()
+    now = timezone.now()
+    seats_hold(user=user, show=show, seat_ids=seat_ids(show, 2), now=now - timedelta(hours=1))  # expired
+    seats_hold(user=UserFactory(), show=show, seat_ids=seat_ids(show)[2:4], now=now)  # someone else's
+    hold = seats_hold_best(user=user, show=show, quantity=3, now=now)
+    assert len(hold.seats) == 3
+
+
+def test_booking_with_a_key_stores_its_answer_in_the_same_transaction(
+    user, show, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    ids = seat_ids(show, 2)
+    seats_hold(user=user, show=show, seat_ids=ids)
+    client = client_for(user)
+    payload = {"show_id": show.pk, "seat_ids": ids}
+    with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(14):
+        r = client.post("/api/v1/bookings", payload, format="json", HTTP_IDEMPOTENCY_KEY="rush-1")
+    assert r.status_code == 201
+    record = IdempotencyRecord.objects.get()
+    booking = Booking.objects.get()
+    assert record.booking == booking and record.response_status == 201
+    assert record.response_body == r.json()
+    # The answer built from memory is the one a fresh read gives.
+    assert client.get(f"/api/v1/bookings/{booking.pk}").json() == r.json()
+    assert len(mail.outbox) == 1 and booking.code in mail.outbox[0].body
+    again = client.post("/api/v1/bookings", payload, format="json", HTTP_IDEMPOTENCY_KEY="rush-1")
+    assert again.json() == r.json() and again["Idempotent-Replayed"] == "true"
+
+
+def test_booking_without_a_key_answers_without_reading_back(user, show, django_assert_max_num_queries):
+    ids = seat_ids(show, 2)
+    seats_hold(user=user, show=show, seat_ids=ids)
+    client = client_for(user)
+    with django_assert_max_num_queries(12):
+        r = client.post("/api/v1/bookings", {"show_id": show.pk, "seat_ids": ids}, format="json")
+    assert r.status_code == 201
+    assert client.get(f"/api/v1/bookings/{r.json()['id']}").json() == r.json()
+    assert not IdempotencyRecord.objects.exists()
