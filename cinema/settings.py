@@ -118,6 +118,8 @@ CACHES = {
         "CACHE_URL", default=f"filecache://{BASE_DIR / '.cache' / 'django'}"
     )
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "cinema.cache.RedisCache"  # one client per pool: see cinema/cache.py
 
 # --- users ------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

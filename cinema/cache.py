@@ -1,0 +1,29 @@
+"""Django's Redis cache with one client object per connection pool.
+
+Django's RedisCacheClient builds a new ``redis.Redis`` object for every cache
+call (about 50 µs of CPU each); DRF's user throttle makes two calls on every
+authenticated API request. A ``redis.Redis`` is thread-safe (each command
+borrows a connection from the pool), so one per pool does the same work.
+settings.py switches to this backend whenever CACHE_URL names Redis.
+"""
+
+from django.core.cache.backends import redis
+
+
+class RedisCacheClient(redis.RedisCacheClient):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients.setdefault(id(pool), self._client(connection_pool=pool))
+        return client
+
+
+class RedisCache(redis.RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = RedisCacheClient
