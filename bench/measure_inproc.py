@@ -1,0 +1,183 @@
+"""In-process cost of the rush's requests (not part of the test suite).
+
+    DATABASE_URL=mysql://root@127.0.0.1:3306/cinema_perf \
+        .venv/bin/pytest bench/measure_inproc.py -p no:randomly -s -q [--create-db]
+
+Worker CPU (time.process_time) and queries per request through the Django test
+client on a real database: a hold of the best 2 seats, a booking with an
+Idempotency-Key, /api/v1/me, and the seat map (200 and 304). Medians over many
+users of one 220-seat show. Cache: Redis db 1 when BENCH_CACHE_URL says so
+(the bench's setting), else locmem.
+"""
+
+import os
+import statistics
+import time
+import uuid
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from rest_framework_simplejwt.tokens import AccessToken
+
+from tests.factories import MovieFactory, ScreenFactory, ShowFactory, UserFactory
+
+LAYOUT = "\n".join(
+    ["SSSS_SSSSSSSSSS_SSSS"] * 4
+    + ["PPPP_PPPPPPPPPP_PPPP"] * 4
+    + ["RRRR_RRRRRRRRRR_RRRR"] * 2
+    + ["AASS_SSSSSSSSSS_SSAA"] * 1
+)
+USERS = int(os.environ.get("MEASURE_USERS", "60"))
+
+
+class _Authed:
+    """One shared test client (its handler loads the middleware once, as a
+    worker does), with one user's bearer token on every request."""
+
+    shared = None
+
+    def __init__(self, user):
+        if _Authed.shared is None:
+            _Authed.shared = Client()
+        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {AccessToken.for_user(user)}"}
+
+    def get(self, path, **extra):
+        return _Authed.shared.get(path, **self.headers, **extra)
+
+    def post(self, path, data, **extra):
+        return _Authed.shared.post(path, data, **self.headers, **extra)
+
+
+def _client(user):
+    return _Authed(user)
+
+
+def _timed(fn, *args, **kwargs):
+    t = time.process_time()
+    response = fn(*args, **kwargs)
+    return response, (time.process_time() - t) * 1000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_measure(settings):
+    settings.DEBUG = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    if os.environ.get("BENCH_CACHE_URL"):
+        import environ
+
+        settings.CACHES = {
+            "default": {
+                **environ.Env.cache_url_config(os.environ["BENCH_CACHE_URL"]),
+                "BACKEND": "cinema.cache.RedisCache",
+            }
+        }
+    screen = ScreenFactory(layout=LAYOUT)
+    show = ShowFactory(screen=screen, movie=MovieFactory())
+    seats = screen.seats.count()
+    users = UserFactory.create_batch(USERS)
+    clients = [_client(u) for u in users]
+    clients[0].get("/api/v1/me")  # load the middleware
+    results = {"hold": [], "book": [], "me": [], "map200": [], "map304": []}
+    queries = {}
+    for i, client in enumerate(clients):
+        capture = i == 3
+        ctx = CaptureQueriesContext(connection) if capture else None
+        if ctx is not None:
+            ctx.__enter__()
+        r, ms = _timed(client.post, f"/api/v1/shows/{show.pk}/holds", {"quantity": 2}, content_type="application/json")
+        if ctx is not None:
+            ctx.__exit__(None, None, None)
+            queries["hold"] = [q["sql"] for q in ctx.captured_queries]
+        if r.status_code != 201:
+            continue
+        results["hold"].append(ms)
+        ids = [s["id"] for s in r.json()["seats"]]
+        if capture:
+            ctx = CaptureQueriesContext(connection)
+            ctx.__enter__()
+        r, ms = _timed(
+            client.post,
+            "/api/v1/bookings",
+            {"show_id": show.pk, "seat_ids": ids},
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        )
+        if capture:
+            ctx.__exit__(None, None, None)
+            queries["book"] = [q["sql"] for q in ctx.captured_queries]
+        assert r.status_code == 201, r.content
+        results["book"].append(ms)
+        r, ms = _timed(client.get, "/api/v1/me")
+        results["me"].append(ms)
+        r, ms = _timed(client.get, f"/api/v1/shows/{show.pk}/seats")
+        assert r.status_code == 200
+        results["map200"].append(ms)
+        etag = r["ETag"]
+        r, ms = _timed(client.get, f"/api/v1/shows/{show.pk}/seats", HTTP_IF_NONE_MATCH=etag)
+        assert r.status_code == 304
+        results["map304"].append(ms)
+    print(f"\n{seats} seats, {USERS} users, db={connection.vendor}, cache={settings.CACHES['default']['BACKEND']}")
+    for name, values in results.items():
+        if values:
+            print(
+                f"{name:7s} median {statistics.median(values):6.2f} ms  p90 {sorted(values)[int(len(values) * 0.9)]:6.2f}  n={len(values)}  queries={len(queries.get(name, [])) or '-'}"
+            )
+    if os.environ.get("MEASURE_SQL"):
+        for name, sqls in queries.items():
+            print(f"--- {name}")
+            for s in sqls:
+                print("   ", s[:220])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_profile_hold(settings):
+    """cProfile of the hold requests (MEASURE_PROFILE=hold|book)."""
+    import cProfile
+    import pstats
+
+    which = os.environ.get("MEASURE_PROFILE")
+    if not which:
+        pytest.skip("set MEASURE_PROFILE")
+    settings.DEBUG = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    if os.environ.get("BENCH_CACHE_URL"):
+        import environ
+
+        settings.CACHES = {
+            "default": {
+                **environ.Env.cache_url_config(os.environ["BENCH_CACHE_URL"]),
+                "BACKEND": "cinema.cache.RedisCache",
+            }
+        }
+    screen = ScreenFactory(layout=LAYOUT)
+    show = ShowFactory(screen=screen, movie=MovieFactory())
+    clients = [_client(u) for u in UserFactory.create_batch(USERS)]
+    clients[0].get("/api/v1/me")  # load the middleware
+    prof = cProfile.Profile()
+    for client in clients:
+        if which == "me":
+            prof.enable()
+            for _ in range(10):
+                client.get("/api/v1/me")
+            prof.disable()
+        if which == "hold":
+            prof.enable()
+        r = client.post(f"/api/v1/shows/{show.pk}/holds", {"quantity": 2}, content_type="application/json")
+        prof.disable()
+        if r.status_code != 201:
+            continue
+        ids = [s["id"] for s in r.json()["seats"]]
+        if which == "book":
+            prof.enable()
+        client.post(
+            "/api/v1/bookings",
+            {"show_id": show.pk, "seat_ids": ids},
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        )
+        prof.disable()
+    pstats.Stats(prof).sort_stats(os.environ.get("MEASURE_SORT", "cumulative")).print_stats(
+        int(os.environ.get("MEASURE_LINES", "45"))
+    )
