@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from booking.exceptions import BookingError
+from booking.exceptions import BookingError, HoldLimitExceeded, SeatNotHeld
 from booking.forms import ConfirmForm, SeatSelectionForm
 from booking.models import Booking, BookingStatus
 from booking.selectors import bookings_for_user, holds_for_user, seat_grid, seat_map_for_show
@@ -43,10 +43,11 @@ def _viewer(request):
     return request.user if request.user.is_authenticated else None
 
 
-def _render_picker(request, show, *, selected=(), error=None, status=200):
+def _render_picker(request, show, *, selected=(), error=None, taken=(), status=200):
     now = timezone.now()
     seats = seat_map_for_show(show=show, viewer=_viewer(request), now=now)
     selected = set(selected)
+    taken = set(taken)
     held = [s for s in seats if s["mine"]]
     prices = sorted(
         {(s["type"], s["price"]) for s in seats}, key=lambda tp: ["STANDARD", "ACCESSIBLE", "PREMIUM", "RECLINER"].index(tp[0])
@@ -60,6 +61,7 @@ def _render_picker(request, show, *, selected=(), error=None, status=200):
         "held": held,
         "seat_types": [{"type": t, "label": t.title(), "price": p} for t, p in prices],
         "error": error,
+        "taken": [s["name"] for s in seats if s["id"] in taken],
         "poll_ms": getattr(settings, "SEAT_MAP_POLL_MS", DEFAULT_POLL_MS),
         "api_url": f"/api/v1/shows/{show.pk}/seats",
     }
@@ -87,14 +89,33 @@ def seat_picker(request, show_id):
         return _render_picker(request, show, error=form.errors["seats"][0], status=400)
     wanted = form.cleaned_data["seats"]
     try:
-        mine = {s.pk for s in holds_for_user(user=request.user, show=show)}
-        dropped = sorted(mine - set(wanted))
-        if dropped:
-            seats_release(user=request.user, show=show, seat_ids=dropped)
-        seats_hold(user=request.user, show=show, seat_ids=wanted)
+        _change_hold(request.user, show, wanted)
     except BookingError as exc:
-        return _render_picker(request, show, selected=wanted, error=exc.message, status=exc.status)
+        return _render_picker(
+            request, show, selected=wanted, error=exc.message, taken=exc.details.get("seats", ()), status=exc.status
+        )
     return redirect("booking:checkout", show_id=show.pk)
+
+
+def _change_hold(user, show, wanted) -> None:
+    """Hold exactly ``wanted``: hold the new seats first, then let go of the
+    unticked ones, so a seat taken in the meantime leaves the seats the viewer
+    already held untouched. Only when old and new together would pass the
+    per-show limit are the unticked seats released first."""
+    dropped = sorted({s.pk for s in holds_for_user(user=user, show=show)} - set(wanted))
+    try:
+        seats_hold(user=user, show=show, seat_ids=wanted)
+    except HoldLimitExceeded:
+        if not dropped:
+            raise
+        seats_release(user=user, show=show, seat_ids=dropped)
+        seats_hold(user=user, show=show, seat_ids=wanted)
+        return
+    if dropped:
+        try:
+            seats_release(user=user, show=show, seat_ids=dropped)
+        except SeatNotHeld:
+            pass  # that hold ran out meanwhile: the seat is free already
 
 
 @login_required
@@ -140,9 +161,20 @@ def _render_checkout(request, show, *, error=None, status=200):
         "seconds_left": max(0, int((expires_at - timezone.now()).total_seconds())) if expires_at else 0,
         "error": error,
         "expired": not holds,
+        # Back on checkout after booking: say so rather than "your hold expired".
+        "booked": None if holds else _latest_booking(request.user, show),
         "idempotency_key": ConfirmForm.new_key(),
     }
     return render(request, "booking/checkout.html", context, status=status)
+
+
+def _latest_booking(user, show):
+    return (
+        Booking.objects.filter(user=user, show=show, status=BookingStatus.CONFIRMED)
+        .prefetch_related("lines")
+        .order_by("-created_at")
+        .first()
+    )
 
 
 @login_required

@@ -197,3 +197,36 @@ def test_started_show_is_read_only(client, user):
     assert "booking is closed" in html and "Hold seats" not in html
     response = client.post(picker(show), {"seats": [seat(show, "A1").pk]})
     assert response.status_code == 409 and 'role="alert"' in response.content.decode()
+
+
+def test_a_conflict_on_a_changed_selection_keeps_the_seats_already_held(client, show, user):
+    """Swapping A1 for a seat someone just took must not cost the viewer A1."""
+    a1, a2 = seat(show, "A1"), seat(show, "A2")
+    client.force_login(user)
+    client.post(picker(show), {"seats": [a1.pk]})
+    seats_hold(user=UserFactory(), show=show, seat_ids=[a2.pk])
+    response = client.post(picker(show), {"seats": [a2.pk]})
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Taken: A2." in html and "still yours" in html
+    assert set(ShowSeat.objects.filter(show=show, held_by=user).values_list("pk", flat=True)) == {a1.pk}
+
+
+def test_changing_a_full_selection_still_works_at_the_limit(client, show, user, settings):
+    settings.MAX_SEATS_PER_BOOKING = 2
+    client.force_login(user)
+    client.post(picker(show), {"seats": [seat(show, "A1").pk, seat(show, "A2").pk]})
+    response = client.post(picker(show), {"seats": [seat(show, "A3").pk, seat(show, "A4").pk]})
+    assert response.status_code == 302
+    held = set(ShowSeat.objects.filter(show=show, held_by=user, status=SeatStatus.LOCKED).values_list("pk", flat=True))
+    assert held == {seat(show, "A3").pk, seat(show, "A4").pk}
+
+
+def test_checkout_after_booking_points_to_the_booking_not_an_expired_hold(client, show, user):
+    ids = [seat(show, "A1").pk, seat(show, "A2").pk]
+    seats_hold(user=user, show=show, seat_ids=ids)
+    booking = booking_confirm(user=user, show=show, seat_ids=ids).booking
+    client.force_login(user)
+    html = client.get(reverse("booking:checkout", args=[show.pk])).content.decode()
+    assert "Your seat hold has expired" not in html
+    assert "You're booked for this show" in html and booking.code in html and "A1, A2" in html
