@@ -128,3 +128,20 @@ def test_conflict_message_and_updated_map(page, settings):
     assert info.value.status == 409
     expect(page.get_by_role("alert")).to_contain_text("someone else just took")
     expect(page.get_by_role("checkbox", name=seat_label("A", 3, status="held"))).to_be_disabled()
+
+
+def test_a_ticked_seat_looks_ticked_under_the_pointer_and_on_a_phone(new_page):
+    """Hover must not paint over a ticked seat: after a click (or a tap, which
+    leaves :hover stuck) the seat keeps its filled look and its number."""
+    show = make_show()
+    for options in ({}, {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}):
+        page = new_page(**options)
+        page.goto(f"/shows/{show.pk}/")
+        seat = page.get_by_role("checkbox", name=seat_label("A", 3))
+        box = page.locator(f'input[value="{_seat_id(show, "A3")}"] + .seat__box')
+        ticked = page.locator(".seat-sample.seat--mine").evaluate("el => getComputedStyle(el).backgroundColor")
+        bb = box.bounding_box()
+        x, y = bb["x"] + bb["width"] / 2, bb["y"] + bb["height"] / 2
+        page.touchscreen.tap(x, y) if options else page.mouse.click(x, y)
+        expect(seat).to_be_checked()
+        assert box.evaluate("el => getComputedStyle(el).backgroundColor") == ticked  # as the legend's "Your choice"
