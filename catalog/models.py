@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog.layout import LayoutError, normalize_rows, parse_layout
 
@@ -129,7 +130,8 @@ class Show(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.movie.title} @ {self.screen} {self.start_time:%Y-%m-%d %H:%M} UTC"
+        # In the theatre's local time (TIME_ZONE), as staff and moviegoers read it.
+        return f"{self.movie.title} @ {self.screen}, {timezone.localtime(self.start_time):%a %d %b %Y %H:%M}"
 
     def get_absolute_url(self):
         return reverse("booking:seat_picker", args=[self.pk])

@@ -364,3 +364,14 @@ def test_box_office_can_schedule_and_cancel_but_not_edit_movies(client, box_offi
     assert response.status_code == 302
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED and booking.cancelled_by == clerk
+
+
+def test_show_pages_name_the_show_in_local_time_not_utc(staff_client, settings):
+    settings.TIME_ZONE = "Asia/Kolkata"
+    show = ShowFactory()
+    local = timezone.localtime(show.start_time)
+    assert f"{local:%H:%M}" in str(show) and "UTC" not in str(show)
+    html = staff_client.get(reverse("admin:catalog_show_change", args=[show.pk])).content.decode()
+    assert f"{local:%a %d %b %Y %H:%M}" in html and "UTC" not in html
+    row = staff_client.get(reverse("admin:catalog_show_changelist")).content.decode()
+    assert f"{local:%a %d %b, %H:%M}" in row or f"{local:%a %d %b %Y, %H:%M}" in row
