@@ -34,6 +34,16 @@ class RegisterForm(BaseUserCreationForm):
         self.fields["email"].widget.attrs.pop("autofocus", None)
         self.fields["name"].widget.attrs["autofocus"] = True
 
+    def full_clean(self):
+        super().full_clean()
+        # After a failed submit, start the keyboard (and screen reader) at the
+        # first field to fix rather than back at the top of the form.
+        invalid = [name for name in self.fields if name in self.errors]
+        if invalid:
+            for field in self.fields.values():
+                field.widget.attrs.pop("autofocus", None)
+            self.fields[invalid[0]].widget.attrs["autofocus"] = True
+
     def clean_email(self):
         email = get_user_model().objects.normalize_email(self.cleaned_data["email"]).lower()
         if get_user_model().objects.filter(email__iexact=email).exists():

@@ -1,15 +1,19 @@
+from axes.helpers import get_cool_off
 from django.http import JsonResponse
 from django.shortcuts import render
 
 
 def lockout_response(request, credentials, *args, **kwargs):
     """Answer a locked-out login: JSON envelope for the API, a page otherwise."""
-    message = "Too many failed login attempts. Try again later."
+    cool_off = get_cool_off(request)
+    seconds = int(cool_off.total_seconds()) if cool_off else 900
+    minutes = max(1, round(seconds / 60))
+    message = f"Too many failed login attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
     if request.path.startswith("/api/"):
         response = JsonResponse({"error": {"code": "THROTTLED", "message": message}}, status=429)
     else:
-        response = render(request, "accounts/locked_out.html", {"message": message}, status=429)
-    response["Retry-After"] = "900"
+        response = render(request, "accounts/locked_out.html", {"message": message, "minutes": minutes}, status=429)
+    response["Retry-After"] = str(seconds)
     return response
 
 

@@ -52,3 +52,26 @@ def test_logout_is_a_post(client):
     response = client.post(reverse("accounts:logout"))
     assert response.status_code == 302
     assert client.get("/bookings/").status_code == 302
+
+
+def test_register_errors_are_announced_and_focus_the_first_bad_field(client):
+    UserFactory(email="taken@example.com")
+    response = client.post(
+        reverse("accounts:register"),
+        {"name": "X", "email": "taken@example.com", "password1": "a-long-pass-phrase", "password2": "other-pass-phrase"},
+    )
+    html = response.content.decode()
+    assert 'role="alert"' in html and "Please fix the 2 problems below." in html
+    assert html.count("autofocus") == 1
+    email_input = html.split('id="id_email"')[0].rsplit("<input", 1)[1] + html.split('id="id_email"')[1].split(">")[0]
+    assert "autofocus" in email_input and 'aria-invalid="true"' in email_input
+
+
+def test_lockout_page_says_how_long_and_offers_a_way_on(client, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+    user = UserFactory()
+    for _ in range(2):
+        response = client.post(reverse("accounts:login"), {"username": user.email, "password": "nope"})
+    html = response.content.decode()
+    assert response.status_code == 429 and int(response["Retry-After"]) == 15 * 60
+    assert 'role="alert"' in html and "Try again in 15 minutes." in html and "Back to the movies" in html
