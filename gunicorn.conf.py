@@ -22,9 +22,12 @@ workers = _int("WEB_CONCURRENCY", 2)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 # Threads per worker; each holds at most one persistent DB connection
 # (CONN_MAX_AGE), so workers x threads is the app's MariaDB connection budget.
-# 4, not more: 8 or 16 gave no more throughput in the rush, and every thread
-# hashing a password (Argon2, about 100 MB each) adds to the worker's peak RSS.
-threads = _int("GUNICORN_THREADS", 4)
+# 2: the work is CPU-bound, so more threads only fight over the GIL (the rush
+# took 1.3-1.7 s with 2 against 1.7-1.9 s with 3 or 4, and 8 or 16 were worse
+# still), and each thread adds its own malloc arena to the worker's RSS (about
+# 88 MB per worker with 2 threads, 95-98 MB with 4). 1 thread left the CPU idle
+# while requests waited on MariaDB.
+threads = _int("GUNICORN_THREADS", 2)
 backlog = _int("GUNICORN_BACKLOG", 2048)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
 timeout = _int("GUNICORN_TIMEOUT", 30)

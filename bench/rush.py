@@ -82,6 +82,8 @@ async def go(base: str, show_id: int, tokens_file: str) -> None:
     gate = asyncio.Event()
     ready = 0
     hold_ms: list[float] = []
+    hold_ok_ms: list[float] = []  # 201: seats held
+    hold_other_ms: list[float] = []  # mostly 409: sold out
     book_ms: list[float] = []
     statuses: dict[str, int] = {}
     booked: list[list[int]] = []
@@ -101,6 +103,7 @@ async def go(base: str, show_id: int, tokens_file: str) -> None:
                 body = await _json(r)
                 hold_ms.append((time.monotonic() - t0) * 1000)
                 count("hold", _label(r.status, body))
+                (hold_ok_ms if r.status == 201 else hold_other_ms).append(hold_ms[-1])
                 if r.status != 201:
                     return
             seat_ids = [s["id"] for s in body["seats"]]
@@ -147,6 +150,8 @@ async def go(base: str, show_id: int, tokens_file: str) -> None:
             "bookings_per_s": round(len(booked) / span, 1) if span > 0 else None,
             "hold_p50_ms": _pct(hold_ms, 50),
             "hold_p99_ms": _pct(hold_ms, 99),
+            "hold_201_p50_p99_ms": [_pct(hold_ok_ms, 50), _pct(hold_ok_ms, 99)],
+            "hold_other_p50_p99_ms": [_pct(hold_other_ms, 50), _pct(hold_other_ms, 99)],
             "book_p50_ms": _pct(book_ms, 50),
             "book_p99_ms": _pct(book_ms, 99),
             "statuses": dict(sorted(statuses.items())),
