@@ -653,7 +653,7 @@ def _find_key(user, key: str, fingerprint: str, now: datetime) -> BookingOutcome
     it finds the record and replays) or roll back (then there is no record and
     it proceeds itself). A record older than IDEMPOTENCY_TTL_HOURS is forgotten.
     """
-    record = IdempotencyRecord.objects.filter(user=user, key=key).select_related("booking").first()
+    record = IdempotencyRecord.objects.filter(user=user, key=key).first()  # the booking loads on a replay only
     if record is None:
         return None
     if record.created_at <= now - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS):

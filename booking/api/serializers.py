@@ -1,11 +1,13 @@
 """Output shapes of the booking API, shared by several views."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from rest_framework import serializers
 
 from booking.models import BookingStatus, SeatStatus
 from catalog.models import SeatType
-from cinema.api import UTCDateTimeField
+from cinema.api import UTCDateTimeField, utc_iso
 
 PRICES_HELP = 'Price per seat type as decimal strings, e.g. {"STANDARD": "280.00"}.'
 
@@ -95,6 +97,35 @@ class HoldOutputSerializer(serializers.Serializer):
 
 
 def hold_body(*, show, seats, expires_at=None) -> dict:
+    """What HoldOutputSerializer gives (the schema), built by hand: every hold
+    of a rush answers with it, and the serializer cost more CPU than the rest
+    of the body (booking/tests/test_rush_paths.py checks both agree)."""
+    prices = show.prices
+    price_text = {kind: f"{price:.2f}" for kind, price in prices.items()}
+    if expires_at is None:
+        expires_at = min((s.held_until for s in seats), default=None)
+    return {
+        "show_id": show.pk,
+        "seats": [
+            {
+                "id": s.pk,
+                "name": s.seat.name,
+                "row": s.seat.row_label,
+                "number": s.seat.number,
+                "type": s.seat.seat_type,
+                "price": price_text[s.seat.seat_type],
+                "expires_at": utc_iso(s.held_until),
+            }
+            for s in seats
+        ],
+        "expires_at": utc_iso(expires_at),
+        "total": f"{sum((prices[s.seat.seat_type] for s in seats), Decimal('0.00')):.2f}",
+        "currency": settings.CURRENCY,
+    }
+
+
+def hold_body_serialized(*, show, seats, expires_at=None) -> dict:
+    """hold_body through HoldOutputSerializer (for tests: the two must agree)."""
     prices = show.prices
     body = {
         "show_id": show.pk,

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from booking.api.serializers import hold_body, hold_body_serialized
 from booking.models import Booking, IdempotencyRecord, SeatStatus, ShowSeat
 from booking.services import seats_hold, seats_hold_best
 from booking.tests.api_support import *  # noqa: F403
@@ -38,6 +39,10 @@ def test_best_hold_answers_from_memory_what_the_database_says(user, show, django
     assert body["expires_at"] == body["seats"][0]["expires_at"]
     # The same holds, read back by the list endpoint.
     assert client.get(f"/api/v1/shows/{show.pk}/holds").json() == body
+    # The hand-built body is what the documented serializer gives.
+    held = list(ShowSeat.objects.select_related("seat").filter(held_by=user).order_by("pk"))
+    assert hold_body(show=show, seats=held) == hold_body_serialized(show=show, seats=held) == body
+    assert hold_body(show=show, seats=[]) == hold_body_serialized(show=show, seats=[])
 
 
 def test_best_hold_counts_only_unexpired_own_holds_towards_the_limit(settings):
