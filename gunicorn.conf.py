@@ -8,6 +8,8 @@ spends much of its time waiting on MariaDB row locks and a sync worker would
 sit idle through that wait while other clients queue.
 """
 
+import ctypes
+import ctypes.util
 import os
 
 
@@ -58,3 +60,28 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None  # "-" for stdout
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "warning")
 proc_name = os.environ.get("GUNICORN_PROC_NAME", "cinema")
+
+
+def _malloc_tuning() -> None:
+    """Give big freed blocks back to the OS (glibc only; a no-op elsewhere).
+
+    glibc raises its mmap threshold each time a large mmap'd block is freed
+    (up to 32 MB), after which such blocks come from the heap and stay in the
+    worker's RSS when freed. An Argon2 hash allocates 19 MiB: after a login
+    burst each worker kept ~30-40 MB it no longer used (docs/performance.md).
+    Setting the threshold explicitly turns that adjustment off, so blocks over
+    128 KiB are mmap'd and returned on free. Runs in the master before it
+    forks, so the workers inherit it. GUNICORN_MALLOC_TUNING=false skips it.
+    """
+    if os.environ.get("GUNICORN_MALLOC_TUNING", "true").lower() not in {"1", "true", "yes"}:
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    m_mmap_threshold = -3
+    mallopt(m_mmap_threshold, _int("GUNICORN_MMAP_THRESHOLD", 128 * 1024))
+
+
+_malloc_tuning()
