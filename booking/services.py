@@ -783,13 +783,6 @@ def booking_confirm(
     return BookingOutcome(booking=booking, record=record)
 
 
-def idempotency_store_response(*, record: IdempotencyRecord, status: int, body) -> None:
-    """Remember the response of the first request so retries replay it exactly."""
-    IdempotencyRecord.objects.filter(pk=record.pk, response_status__isnull=True).update(
-        response_status=status, response_body=body
-    )
-
-
 def idempotency_purge(*, now: datetime | None = None) -> int:
     """Delete idempotency records older than IDEMPOTENCY_TTL_HOURS; returns how many."""
     now = now or timezone.now()

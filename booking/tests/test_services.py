@@ -26,7 +26,6 @@ from booking.models import Booking, BookingSeat, BookingStatus, IdempotencyRecor
 from booking.services import (
     booking_cancel,
     booking_confirm,
-    idempotency_store_response,
     request_fingerprint,
     seats_hold,
     seats_release,
@@ -303,11 +302,10 @@ def test_booking_codes_are_unique_even_when_the_dice_repeat(show, alice, now, mo
 def test_same_key_and_body_replays_the_first_booking(show, alice, now):
     ids = seat_ids(show, "A1")
     fp = request_fingerprint({"show_id": show.pk, "seat_ids": ids})
-    first = book(alice, show, ["A1"], now, idempotency_key="k1", fingerprint=fp)
+    respond = lambda booking: (201, {"booking_id": booking.pk})  # noqa: E731
+    first = book(alice, show, ["A1"], now, idempotency_key="k1", fingerprint=fp, respond=respond)
     record = IdempotencyRecord.objects.get(user=alice, key="k1")
     assert record.booking == first
-    idempotency_store_response(record=record, status=201, body={"booking_id": first.pk})
-    idempotency_store_response(record=record, status=500, body={})  # only the first response counts
     again = booking_confirm(user=alice, show=show, seat_ids=ids, idempotency_key="k1", fingerprint=fp, now=now)
     assert again.replayed and again.booking == first
     assert (again.record.response_status, again.record.response_body) == (201, {"booking_id": first.pk})
