@@ -37,8 +37,7 @@ class ShowSeat(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["show", "seat"], name="showseat_unique_seat_per_show"),
             models.CheckConstraint(
-                condition=Q(status="LOCKED", held_by__isnull=False, held_until__isnull=False)
-                | ~Q(status="LOCKED"),
+                condition=Q(status="LOCKED", held_by__isnull=False, held_until__isnull=False) | ~Q(status="LOCKED"),
                 name="showseat_locked_has_holder",
             ),
         ]
@@ -48,9 +47,7 @@ class ShowSeat(models.Model):
         return f"{self.seat.name} ({self.status})"
 
     def is_free(self, now: datetime) -> bool:
-        return self.status == SeatStatus.AVAILABLE or (
-            self.status == SeatStatus.LOCKED and self.held_until <= now
-        )
+        return self.status == SeatStatus.AVAILABLE or (self.status == SeatStatus.LOCKED and self.held_until <= now)
 
     def is_held_by(self, user, now: datetime) -> bool:
         return self.status == SeatStatus.LOCKED and self.held_by_id == user.pk and self.held_until > now
@@ -116,7 +113,9 @@ class BookingSeat(models.Model):
         ordering = ["pk"]
         constraints = [
             models.UniqueConstraint(fields=["show_seat", "active"], name="bookingseat_one_active_sale"),
-            models.CheckConstraint(condition=Q(active=True) | Q(active__isnull=True), name="bookingseat_active_true_or_null"),
+            models.CheckConstraint(
+                condition=Q(active=True) | Q(active__isnull=True), name="bookingseat_active_true_or_null"
+            ),
         ]
 
     def __str__(self):

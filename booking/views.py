@@ -50,7 +50,8 @@ def _render_picker(request, show, *, selected=(), error=None, taken=(), status=2
     taken = set(taken)
     held = [s for s in seats if s["mine"]]
     prices = sorted(
-        {(s["type"], s["price"]) for s in seats}, key=lambda tp: ["STANDARD", "ACCESSIBLE", "PREMIUM", "RECLINER"].index(tp[0])
+        {(s["type"], s["price"]) for s in seats},
+        key=lambda tp: ["STANDARD", "ACCESSIBLE", "PREMIUM", "RECLINER"].index(tp[0]),
     )
     context = {
         "show": show,
@@ -149,7 +150,12 @@ def checkout(request, show_id):
 def _render_checkout(request, show, *, error=None, status=200):
     holds = holds_for_user(user=request.user, show=show)
     lines = [
-        {"id": h.pk, "name": h.seat.name, "type": h.seat.get_seat_type_display(), "price": show.price_for(h.seat.seat_type)}
+        {
+            "id": h.pk,
+            "name": h.seat.name,
+            "type": h.seat.get_seat_type_display(),
+            "price": show.price_for(h.seat.seat_type),
+        }
         for h in holds
     ]
     expires_at = min((h.held_until for h in holds), default=None)
@@ -248,4 +254,3 @@ def booking_cancel_view(request, code):
         messages.info(request, f"Booking {booking.code} is already cancelled.")
         return redirect(booking)
     return render(request, "booking/booking_cancel.html", _booking_context(booking))
-

@@ -20,9 +20,7 @@ class SeatType(models.TextChoices):
 class Movie(models.Model):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    duration_mins = models.PositiveSmallIntegerField(
-        "duration (minutes)", validators=[MinValueValidator(1)]
-    )
+    duration_mins = models.PositiveSmallIntegerField("duration (minutes)", validators=[MinValueValidator(1)])
     rating = models.CharField("content rating", max_length=10, blank=True, help_text="e.g. U, UA, A, PG-13")
     language = models.CharField(max_length=50, blank=True)
     genres = models.JSONField(default=list, blank=True, help_text='A list, e.g. ["Action", "Drama"]')
@@ -59,15 +57,12 @@ class Screen(models.Model):
     theatre = models.ForeignKey(Theatre, on_delete=models.PROTECT, related_name="screens")
     name = models.CharField(max_length=100)
     layout = models.TextField(
-        help_text="One line per row, front row first: S standard, P premium, "
-        "R recliner, A accessible, _ gap."
+        help_text="One line per row, front row first: S standard, P premium, R recliner, A accessible, _ gap."
     )
 
     class Meta:
         ordering = ["theatre", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["theatre", "name"], name="screen_unique_name_per_theatre")
-        ]
+        constraints = [models.UniqueConstraint(fields=["theatre", "name"], name="screen_unique_name_per_theatre")]
 
     def __str__(self):
         return f"{self.theatre.name} – {self.name}"
@@ -116,10 +111,18 @@ class Show(models.Model):
     screen = models.ForeignKey(Screen, on_delete=models.PROTECT, related_name="shows")
     start_time = models.DateTimeField()
     end_time = models.DateTimeField(editable=False)
-    price_standard = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("200.00"), validators=[MinValueValidator(0)])
-    price_premium = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("300.00"), validators=[MinValueValidator(0)])
-    price_recliner = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("500.00"), validators=[MinValueValidator(0)])
-    price_accessible = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("200.00"), validators=[MinValueValidator(0)])
+    price_standard = models.DecimalField(
+        max_digits=8, decimal_places=2, default=Decimal("200.00"), validators=[MinValueValidator(0)]
+    )
+    price_premium = models.DecimalField(
+        max_digits=8, decimal_places=2, default=Decimal("300.00"), validators=[MinValueValidator(0)]
+    )
+    price_recliner = models.DecimalField(
+        max_digits=8, decimal_places=2, default=Decimal("500.00"), validators=[MinValueValidator(0)]
+    )
+    price_accessible = models.DecimalField(
+        max_digits=8, decimal_places=2, default=Decimal("200.00"), validators=[MinValueValidator(0)]
+    )
 
     class Meta:
         ordering = ["start_time"]
@@ -162,9 +165,9 @@ class Show(models.Model):
     def overlapping_shows(self):
         """Other shows on the same screen whose time range meets this one's."""
         end = self.compute_end_time()
-        return Show.objects.filter(
-            screen_id=self.screen_id, start_time__lt=end, end_time__gt=self.start_time
-        ).exclude(pk=self.pk)
+        return Show.objects.filter(screen_id=self.screen_id, start_time__lt=end, end_time__gt=self.start_time).exclude(
+            pk=self.pk
+        )
 
     def clean(self):
         if self.start_time and self.movie_id and self.screen_id:

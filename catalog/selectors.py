@@ -60,9 +60,7 @@ def movies_now_showing(
     )
 
 
-def movie_shows_by_day(
-    *, movie: Movie, city: str | None = None, now: datetime | None = None
-) -> list[dict]:
+def movie_shows_by_day(*, movie: Movie, city: str | None = None, now: datetime | None = None) -> list[dict]:
     """The movie's shows still to start, grouped for the movie page, in one query:
 
     [{"day": date, "theatres": [{"theatre": Theatre, "shows": [Show, ...]}, ...]}, ...]

@@ -96,8 +96,7 @@ if _db["ENGINE"] == "django.db.backends.mysql":
             "isolation_level": "read committed",
             # A request never waits long on a row lock: past this it gets 503.
             "init_command": (
-                "SET SESSION innodb_lock_wait_timeout="
-                f"{LOCK_WAIT_SECONDS}, sql_mode='STRICT_TRANS_TABLES'"
+                f"SET SESSION innodb_lock_wait_timeout={LOCK_WAIT_SECONDS}, sql_mode='STRICT_TRANS_TABLES'"
             ),
         }
     )
@@ -113,11 +112,7 @@ elif _db["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache (throttling and lockouts must be shared by gunicorn workers) ------
-CACHES = {
-    "default": env.cache_url(
-        "CACHE_URL", default=f"filecache://{BASE_DIR / '.cache' / 'django'}"
-    )
-}
+CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{BASE_DIR / '.cache' / 'django'}")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "cinema.cache.RedisCache"  # one client per pool: see cinema/cache.py
 

@@ -26,8 +26,13 @@ def test_login_with_bad_password_shows_an_alert(client):
 def test_register_logs_in_and_follows_next(client):
     response = client.post(
         reverse("accounts:register") + "?next=/bookings/",
-        {"name": "Asha", "email": "Asha@Example.com", "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase",
-         "next": "/bookings/"},
+        {
+            "name": "Asha",
+            "email": "Asha@Example.com",
+            "password1": "a-long-pass-phrase",
+            "password2": "a-long-pass-phrase",
+            "next": "/bookings/",
+        },
     )
     assert response.status_code == 302 and response["Location"] == "/bookings/"
     user = User.objects.get()
@@ -58,7 +63,12 @@ def test_register_errors_are_announced_and_focus_the_first_bad_field(client):
     UserFactory(email="taken@example.com")
     response = client.post(
         reverse("accounts:register"),
-        {"name": "X", "email": "taken@example.com", "password1": "a-long-pass-phrase", "password2": "other-pass-phrase"},
+        {
+            "name": "X",
+            "email": "taken@example.com",
+            "password1": "a-long-pass-phrase",
+            "password2": "other-pass-phrase",
+        },
     )
     html = response.content.decode()
     assert 'role="alert"' in html and "Please fix the 2 problems below." in html

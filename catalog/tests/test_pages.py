@@ -50,9 +50,7 @@ def test_home_filters_by_city_and_date(client, catalogue):
     assert "The Last Orbit" in html  # unknown filters are ignored, not a 500
 
 
-def test_movie_page_groups_shows_by_day_and_theatre_in_local_time(
-    client, catalogue, django_assert_max_num_queries
-):
+def test_movie_page_groups_shows_by_day_and_theatre_in_local_time(client, catalogue, django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
         response = client.get(catalogue["heist"].get_absolute_url())
     html = response.content.decode()

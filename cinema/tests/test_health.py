@@ -13,7 +13,7 @@ def test_health_503_when_the_database_is_unreachable(client, monkeypatch):
     from django.db import connection
 
     def broken():
-        raise OperationalError("(2003, \"Can't connect to MySQL server\")")
+        raise OperationalError('(2003, "Can\'t connect to MySQL server")')
 
     monkeypatch.setattr(connection, "cursor", broken)
     response = client.get("/health")

@@ -108,7 +108,9 @@ def _capture(base: str, show_id: int, out: Path) -> None:
             page.goto("/")
             page.screenshot(path=out / f"home-{size}.png", full_page=True)
             page.goto(f"/shows/{show_id}/")
-            movie_url = page.get_by_role("navigation", name="Breadcrumb").get_by_role("link").nth(1).get_attribute("href")
+            movie_url = (
+                page.get_by_role("navigation", name="Breadcrumb").get_by_role("link").nth(1).get_attribute("href")
+            )
             page.goto(movie_url)
             page.screenshot(path=out / f"movie-{size}.png", full_page=True)
             page.goto(f"/shows/{show_id}/")

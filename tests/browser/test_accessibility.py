@@ -21,13 +21,17 @@ def audit(page) -> list[str]:
     result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
     return [
         f"{page.url}: {v['id']} ({v['impact']}): {v['help']} -> "
-        + "; ".join(node["target"][0] if isinstance(node["target"][0], str) else str(node["target"]) for node in v["nodes"][:3])
+        + "; ".join(
+            node["target"][0] if isinstance(node["target"][0], str) else str(node["target"]) for node in v["nodes"][:3]
+        )
         for v in result
         if v["impact"] in ("serious", "critical")
     ]
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}], ids=["desktop", "phone"])
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}], ids=["desktop", "phone"]
+)
 def test_every_page_passes_axe(new_page, settings, viewport):
     settings.DEBUG = False  # the friendly 404 page, not the debug one
     page = new_page(viewport=viewport)
@@ -39,7 +43,14 @@ def test_every_page_passes_axe(new_page, settings, viewport):
     seats_hold(user=other, show=show, seat_ids=[sold[-1] + 1])
     problems = []
 
-    for url in ("/", show.movie.get_absolute_url(), f"/shows/{show.pk}/", "/accounts/login/", "/accounts/register/", "/no-such-page/"):
+    for url in (
+        "/",
+        show.movie.get_absolute_url(),
+        f"/shows/{show.pk}/",
+        "/accounts/login/",
+        "/accounts/register/",
+        "/no-such-page/",
+    ):
         page.goto(url)
         problems += audit(page)
 

@@ -17,29 +17,81 @@ DEMO_USER = ("demo@example.com", "demo-pass-2026", "Asha Demo")
 STAFF_USER = ("staff@example.com", "staff-pass-2026", "Sam Staff")
 
 MOVIES = [
-    ("Monsoon Heist", "A crew of retired magicians plans one last robbery during Mumbai's wettest week.", 148, "UA", "Hindi", ["Thriller", "Comedy"]),
-    ("The Last Orbit", "A lone engineer must bring a failing space station home before the sun sets on it.", 132, "UA", "English", ["Sci-Fi", "Drama"]),
-    ("Chai & Chaos", "Two rival tea stalls, one wedding, and a city that will never be the same.", 124, "U", "Hindi", ["Comedy", "Romance"]),
-    ("Kingdom of Sand", "An exiled princess crosses the desert to reclaim a throne nobody wants.", 162, "UA", "Tamil", ["Action", "Adventure"]),
-    ("Paper Lanterns", "A grandmother teaches her grandson to fold the lanterns of her childhood festival.", 104, "U", "Bengali", ["Family", "Drama"]),
-    ("Northern Lights", "A detective chases a forger across Norway's winter nights.", 118, "A", "English", ["Crime", "Mystery"]),
+    (
+        "Monsoon Heist",
+        "A crew of retired magicians plans one last robbery during Mumbai's wettest week.",
+        148,
+        "UA",
+        "Hindi",
+        ["Thriller", "Comedy"],
+    ),
+    (
+        "The Last Orbit",
+        "A lone engineer must bring a failing space station home before the sun sets on it.",
+        132,
+        "UA",
+        "English",
+        ["Sci-Fi", "Drama"],
+    ),
+    (
+        "Chai & Chaos",
+        "Two rival tea stalls, one wedding, and a city that will never be the same.",
+        124,
+        "U",
+        "Hindi",
+        ["Comedy", "Romance"],
+    ),
+    (
+        "Kingdom of Sand",
+        "An exiled princess crosses the desert to reclaim a throne nobody wants.",
+        162,
+        "UA",
+        "Tamil",
+        ["Action", "Adventure"],
+    ),
+    (
+        "Paper Lanterns",
+        "A grandmother teaches her grandson to fold the lanterns of her childhood festival.",
+        104,
+        "U",
+        "Bengali",
+        ["Family", "Drama"],
+    ),
+    (
+        "Northern Lights",
+        "A detective chases a forger across Norway's winter nights.",
+        118,
+        "A",
+        "English",
+        ["Crime", "Mystery"],
+    ),
 ]
 
-IMAX = (
-    ["AA__SSSSSSSSSSSS__AA"]
-    + ["SSSS_SSSSSSSSSS_SSSS"] * 5
-    + ["PPPP_PPPPPPPPPP_PPPP"] * 5
-    + ["RRR__RRRRRR__RRR"] * 2
-)
+IMAX = ["AA__SSSSSSSSSSSS__AA"] + ["SSSS_SSSSSSSSSS_SSSS"] * 5 + ["PPPP_PPPPPPPPPP_PPPP"] * 5 + ["RRR__RRRRRR__RRR"] * 2
 MEDIUM = ["AA_SSSSSSSS_AA"] + ["SSSSSS_SSSSSS"] * 7 + ["PPPPPP_PPPPPP"] * 2
 SMALL = ["SSSS_SSSS"] * 6 + ["RRR__RRR"]
 
 THEATRES = [
-    ("Galaxy Multiplex", "Mumbai", "Phoenix Mills, Lower Parel, Mumbai 400013", [("Audi 1 IMAX", IMAX), ("Audi 2", MEDIUM)]),
-    ("Lakeside Cinemas", "Bengaluru", "Forum Mall, Koramangala, Bengaluru 560095", [("Screen 1", MEDIUM), ("Screen 2 Gold", SMALL)]),
+    (
+        "Galaxy Multiplex",
+        "Mumbai",
+        "Phoenix Mills, Lower Parel, Mumbai 400013",
+        [("Audi 1 IMAX", IMAX), ("Audi 2", MEDIUM)],
+    ),
+    (
+        "Lakeside Cinemas",
+        "Bengaluru",
+        "Forum Mall, Koramangala, Bengaluru 560095",
+        [("Screen 1", MEDIUM), ("Screen 2 Gold", SMALL)],
+    ),
 ]
 SHOW_TIMES = [time(10, 0), time(13, 30), time(17, 0), time(20, 45)]
-PRICES = {"STANDARD": Decimal("250.00"), "PREMIUM": Decimal("350.00"), "RECLINER": Decimal("600.00"), "ACCESSIBLE": Decimal("250.00")}
+PRICES = {
+    "STANDARD": Decimal("250.00"),
+    "PREMIUM": Decimal("350.00"),
+    "RECLINER": Decimal("600.00"),
+    "ACCESSIBLE": Decimal("250.00"),
+}
 DAYS = 7
 
 
@@ -65,8 +117,14 @@ class Command(BaseCommand):
         for title, desc, mins, rating, lang, genres in MOVIES:
             movie, _ = Movie.objects.get_or_create(
                 title=title,
-                defaults=dict(description=desc, duration_mins=mins, rating=rating, language=lang, genres=genres,
-                              release_date=timezone.localdate() - timedelta(days=len(movies) * 9)),
+                defaults=dict(
+                    description=desc,
+                    duration_mins=mins,
+                    rating=rating,
+                    language=lang,
+                    genres=genres,
+                    release_date=timezone.localdate() - timedelta(days=len(movies) * 9),
+                ),
             )
             movies.append(movie)
 
