@@ -54,3 +54,9 @@ def test_secret_key_and_jwt_keys_are_required_when_debug_is_off():
     del env["JWT_PRIVATE_KEY"]
     result = run_manage("check", env=env)
     assert result.returncode != 0 and "JWT_PRIVATE_KEY" in result.stderr
+
+
+def test_models_and_migrations_agree():
+    env = {**os.environ, "DEBUG": "true"}
+    result = run_manage("makemigrations", "--check", "--dry-run", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
