@@ -48,6 +48,7 @@ FLOOR_PORT = int(os.environ.get("BENCH_FLOOR_PORT", "8101"))
 PROFILE_PORT = int(os.environ.get("BENCH_PROFILE_PORT", "8102"))
 DURATION = int(os.environ.get("BENCH_DURATION", "15"))
 USERS = int(os.environ.get("BENCH_USERS", "200"))
+VIEWERS = int(os.environ.get("BENCH_VIEWERS", "32"))  # tokens polling the seat map, one per connection
 # How many of them register and log in through the API (the rest are made in
 # the database with one shared password hash and minted tokens, to save time).
 API_USERS = min(USERS, int(os.environ.get("BENCH_API_USERS", str(USERS))))
@@ -476,28 +477,36 @@ def main() -> int:
         sampler = RssSampler(app)
         sampler.start()
 
-        # A viewer with a token, as the seat picker's refresh or an API client.
-        viewer = f"viewer-{secrets.token_hex(4)}@example.com"
-        status, _, body = http_json(
-            f"http://127.0.0.1:{APP_PORT}/api/v1/register",
-            method="POST",
-            body={"email": viewer, "password": "Viewer-pass-2026!", "name": "Bench Viewer"},
-        )
-        if status != 201:
-            log(f"register answered {status}: {body}")
-        status, _, body = http_json(
-            f"http://127.0.0.1:{APP_PORT}/api/v1/login",
-            method="POST",
-            body={"email": viewer, "password": "Viewer-pass-2026!"},
-        )
-        token = body.get("token", "") if status == 200 and isinstance(body, dict) else ""
-        if not token:
-            log(f"login answered {status}: {body}; seat-map scenarios run anonymously")
+        # Viewers with tokens, as seat pickers refreshing or API clients: one
+        # per connection, so no single user's throttle history grows to tens of
+        # thousands of entries (which a lone token polled 500 times a second
+        # would do, and no real client can: THROTTLE_USER is 600/min).
         seat_path = f"/api/v1/shows/{data['seatmap_show']}/seats"
-        status, headers, body = http_json(f"http://127.0.0.1:{APP_PORT}{seat_path}", token=token)
-        etag = headers.get("ETag", "")
-        seats = len(body) if isinstance(body, list) else None
-        log(f"seat map: {status}, {seats} seats, ETag {etag or 'missing'}")
+        tokens, etags, seats = [], [], None
+        for _ in range(VIEWERS):
+            viewer = f"viewer-{secrets.token_hex(4)}@example.com"
+            http_json(
+                f"http://127.0.0.1:{APP_PORT}/api/v1/register",
+                method="POST",
+                body={"email": viewer, "password": "Viewer-pass-2026!", "name": "Bench Viewer"},
+            )
+            status, _, body = http_json(
+                f"http://127.0.0.1:{APP_PORT}/api/v1/login",
+                method="POST",
+                body={"email": viewer, "password": "Viewer-pass-2026!"},
+            )
+            if status != 200 or not isinstance(body, dict):
+                log(f"login answered {status}: {body}")
+                continue
+            token = body["token"]
+            status, headers, body = http_json(f"http://127.0.0.1:{APP_PORT}{seat_path}", token=token)
+            tokens.append(token)
+            etags.append(headers.get("ETag", ""))
+            seats = len(body) if isinstance(body, list) else seats
+        token, etag = ",".join(tokens), ",".join(etags)
+        if not tokens:
+            log("no viewer could log in; seat-map scenarios run anonymously")
+        log(f"seat map: {seats} seats, {len(tokens)} viewers with their own ETags")
 
         wrk(FLOOR_PORT, ["/"], conns=32, duration=2)  # warm-ups
         wrk(APP_PORT, [seat_path], conns=32, duration=2, auth=token)

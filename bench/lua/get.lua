@@ -1,8 +1,10 @@
 -- GET load for wrk, configured from the environment by bench/run.py:
 --   BENCH_PATHS  comma-separated paths, one picked at random per request
 --                (repeat a path to weight it)
---   BENCH_AUTH   access token sent as "Authorization: Bearer ..." (optional)
---   BENCH_ETAG   sent as If-None-Match (optional)
+--   BENCH_AUTH   access token(s) sent as "Authorization: Bearer ..." (optional;
+--                comma-separated for several viewers, used in turn)
+--   BENCH_ETAG   sent as If-None-Match (optional; comma-separated, one per token,
+--                since a seat map's ETag depends on who looks at it)
 -- done() prints one line "BENCHJSON {...}" with counts, latency percentiles
 -- (microseconds) and responses by status.
 
@@ -11,11 +13,21 @@ for p in string.gmatch(os.getenv("BENCH_PATHS") or "/", "[^,]+") do
   paths[#paths + 1] = p
 end
 
-local headers = { ["Accept"] = "application/json" }
-local auth = os.getenv("BENCH_AUTH")
-if auth and auth ~= "" then headers["Authorization"] = "Bearer " .. auth end
-local etag = os.getenv("BENCH_ETAG")
-if etag and etag ~= "" then headers["If-None-Match"] = etag end
+local function split(s)
+  local out = {}
+  for item in string.gmatch(s or "", "[^,]+") do out[#out + 1] = item end
+  return out
+end
+
+-- One header set per viewer: tokens[i] with etags[i].
+local tokens, etags = split(os.getenv("BENCH_AUTH")), split(os.getenv("BENCH_ETAG"))
+local viewers = {}
+for i = 1, math.max(#tokens, 1) do
+  local h = { ["Accept"] = "application/json" }
+  if tokens[i] then h["Authorization"] = "Bearer " .. tokens[i] end
+  if etags[i] then h["If-None-Match"] = etags[i] end
+  viewers[i] = h
+end
 
 local threads = {}
 
@@ -28,12 +40,18 @@ function init(args)
   counts = {}
   math.randomseed(tid * 7919)
   reqs = {}
-  for i, p in ipairs(paths) do reqs[i] = wrk.format("GET", p, headers) end
+  for v, h in ipairs(viewers) do
+    reqs[v] = {}
+    for i, p in ipairs(paths) do reqs[v][i] = wrk.format("GET", p, h) end
+  end
+  turn = 0
 end
 
 function request()
-  if #reqs == 1 then return reqs[1] end
-  return reqs[math.random(#reqs)]
+  turn = turn % #reqs + 1
+  local mine = reqs[turn]
+  if #mine == 1 then return mine[1] end
+  return mine[math.random(#mine)]
 end
 
 function response(status, hdrs, body)
