@@ -347,21 +347,6 @@ def _apply_hold(user, seats: list[ShowSeat], now: datetime, seat_info: dict | No
     """
     until = now + _hold_duration()
     fresh = [s.pk for s in seats if s.is_free(now)]
-    if seat_info is not None and len(fresh) == len(seats):
-        ShowSeat.objects.filter(pk__in=fresh).update(
-            status=SeatStatus.LOCKED,
-            held_by=user.pk,
-            held_at=now,
-            held_until=until,
-            version=F("version") + 1,
-            updated_at=now,
-        )
-        for seat in seats:
-            seat.status, seat.held_by_id, seat.held_at, seat.held_until = SeatStatus.LOCKED, user.pk, now, until
-            seat.version += 1
-            seat.updated_at = now
-            seat.seat = seat_info[seat.pk]
-        return Hold(seats=sorted(seats, key=lambda x: x.pk), expires_at=until)
     if fresh:
         ShowSeat.objects.filter(pk__in=fresh).update(
             status=SeatStatus.LOCKED,
@@ -371,6 +356,13 @@ def _apply_hold(user, seats: list[ShowSeat], now: datetime, seat_info: dict | No
             version=F("version") + 1,
             updated_at=now,
         )
+    if seat_info is not None and len(fresh) == len(seats):
+        for seat in seats:
+            seat.status, seat.held_by_id, seat.held_at, seat.held_until = SeatStatus.LOCKED, user.pk, now, until
+            seat.version += 1
+            seat.updated_at = now
+            seat.seat = seat_info[seat.pk]
+        return Hold(seats=sorted(seats, key=lambda x: x.pk), expires_at=until)
     result = list(ShowSeat.objects.filter(pk__in=[s.pk for s in seats]).select_related("seat").order_by("pk"))
     return Hold(seats=result, expires_at=min(s.held_until for s in result))
 
