@@ -8,8 +8,8 @@ user at once asks for the best 2 seats (POST /shows/{id}/holds {"quantity": 2})
 and books what it got (POST /bookings with an Idempotency-Key). Every request
 is bounded by a timeout and every user makes at most two requests, so the run
 stops by itself. The timed part speaks HTTP/1.1 over plain asyncio streams
-(_Conn), which costs the shared 2 cores far less CPU than aiohttp;
-BENCH_RUSH_CLIENT=aiohttp runs the same rush with aiohttp instead.
+(_Conn), which costs the shared 2 cores far less CPU than aiohttp (about
+1.4 ms of client CPU per request, which the server would go without).
 """
 
 import asyncio
@@ -216,99 +216,11 @@ async def go(base: str, show_id: int, tokens_file: str) -> None:
     )
 
 
-async def go_aiohttp(base: str, show_id: int, tokens_file: str) -> None:
-    """The rush with aiohttp (BENCH_RUSH_CLIENT=aiohttp): about 1.4 ms of client
-    CPU per request, which the server on the same 2 cores goes without."""
-    with open(tokens_file) as fh:
-        tokens = json.load(fh)
-    gate = asyncio.Event()
-    ready = 0
-    hold_ms: list[float] = []
-    hold_ok_ms: list[float] = []  # 201: seats held
-    hold_other_ms: list[float] = []  # mostly 409: sold out
-    book_ms: list[float] = []
-    statuses: dict[str, int] = {}
-    booked: list[list[int]] = []
-    finished: list[float] = []
-
-    def count(kind: str, label: str) -> None:
-        statuses[f"{kind} {label}"] = statuses.get(f"{kind} {label}", 0) + 1
-
-    async def user(session, token):
-        nonlocal ready
-        headers = {"Authorization": f"Bearer {token}"}
-        ready += 1
-        await gate.wait()
-        t0 = time.monotonic()
-        try:
-            async with session.post(f"{base}/api/v1/shows/{show_id}/holds", json={"quantity": 2}, headers=headers) as r:
-                body = await _json(r)
-                hold_ms.append((time.monotonic() - t0) * 1000)
-                count("hold", _label(r.status, body))
-                (hold_ok_ms if r.status == 201 else hold_other_ms).append(hold_ms[-1])
-                if r.status != 201:
-                    return
-            seat_ids = [s["id"] for s in body["seats"]]
-            t1 = time.monotonic()
-            async with session.post(
-                f"{base}/api/v1/bookings",
-                json={"show_id": show_id, "seat_ids": seat_ids},
-                headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
-            ) as r:
-                body = await _json(r)
-                book_ms.append((time.monotonic() - t1) * 1000)
-                count("book", _label(r.status, body))
-                if r.status == 201:
-                    booked.append(seat_ids)
-                    finished.append(time.monotonic())
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            count("transport", type(exc).__name__)
-
-    connector = aiohttp.TCPConnector(limit=0, force_close=False)
-    async with aiohttp.ClientSession(timeout=TIMEOUT, connector=connector) as session:
-        # Open every user's connection first, so the timed part is only the rush.
-        async def warm():
-            async with session.get(f"{base}/health") as r:
-                await r.read()
-
-        await asyncio.gather(*(warm() for _ in range(len(tokens))))
-        tasks = [asyncio.create_task(user(session, t)) for t in tokens]
-        while ready < len(tokens):
-            await asyncio.sleep(0.01)
-        start = time.monotonic()
-        gate.set()
-        await asyncio.gather(*tasks)
-        end = time.monotonic()
-
-    span = (max(finished) - start) if finished else (end - start)
-    all_seats = [s for seats in booked for s in seats]
-    json.dump(
-        {
-            "users": len(tokens),
-            "bookings": len(booked),
-            "seats_booked": len(all_seats),
-            "seats_in_two_bookings": len(all_seats) - len(set(all_seats)),
-            "seconds": round(end - start, 3),
-            "bookings_per_s": round(len(booked) / span, 1) if span > 0 else None,
-            "hold_p50_ms": _pct(hold_ms, 50),
-            "hold_p99_ms": _pct(hold_ms, 99),
-            "hold_201_p50_p99_ms": [_pct(hold_ok_ms, 50), _pct(hold_ok_ms, 99)],
-            "hold_other_p50_p99_ms": [_pct(hold_other_ms, 50), _pct(hold_other_ms, 99)],
-            "book_p50_ms": _pct(book_ms, 50),
-            "book_p99_ms": _pct(book_ms, 99),
-            "statuses": dict(sorted(statuses.items())),
-            "booked_seat_ids": sorted(all_seats),
-        },
-        sys.stdout,
-    )
-
-
 def main(argv: list[str]) -> None:
     if argv[:1] == ["prep"]:
         asyncio.run(prep(argv[1], int(argv[2]), argv[3]))
     elif argv[:1] == ["go"]:
-        rush = go_aiohttp if os.environ.get("BENCH_RUSH_CLIENT") == "aiohttp" else go
-        asyncio.run(rush(argv[1], int(argv[2]), argv[3]))
+        asyncio.run(go(argv[1], int(argv[2]), argv[3]))
     else:
         raise SystemExit(__doc__)
 
