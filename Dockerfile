@@ -22,9 +22,13 @@ COPY --chown=app:app . /app
 # non-empty secrets to import, and these throwaway values never reach runtime.
 RUN DEBUG=false SECRET_KEY=build-only JWT_PRIVATE_KEY=unused JWT_PUBLIC_KEY=unused \
     python manage.py collectstatic --noinput -v0 \
- && rm -rf /app/.keys && mkdir -p /app/.cache && chown -R app:app /app/staticfiles /app/.cache
+ && rm -rf /app/.keys && mkdir -p /app/.cache /app/secrets \
+ && chown -R app:app /app/staticfiles /app/.cache /app/secrets
 USER app
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=2).status == 200 else 1)"
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn cinema.wsgi:application --config gunicorn.conf.py --bind 0.0.0.0:8000"]
+# Missing SECRET_KEY / JWT keys are created once in /app/secrets (mount a volume
+# there to keep them); then migrate and serve.
+ENTRYPOINT ["/app/docker/entrypoint.sh"]
+CMD ["gunicorn", "cinema.wsgi:application", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000"]

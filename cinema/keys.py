@@ -41,3 +41,13 @@ def development_key_pair(directory: Path, algorithm: str) -> tuple[str, str]:
         public_path.write_bytes(public_pem)
         tmp.replace(private_path)
     return private_path.read_text(), public_path.read_text()
+
+
+if __name__ == "__main__":
+    # `python -m cinema.keys DIR [ALGORITHM]`: create the pair in DIR if missing
+    # and print the private key's path (the container entrypoint uses it).
+    import sys
+
+    folder, algorithm = Path(sys.argv[1]), (sys.argv[2] if len(sys.argv) > 2 else "RS256")
+    development_key_pair(folder, algorithm)
+    print(folder / f"jwt-{algorithm.lower()}.pem")

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Container start: fill in missing secrets from a persistent folder (created on
+# the first start, never in the image or in git), migrate, then run the command.
+set -eu
+SECRETS_DIR="${SECRETS_DIR:-/app/secrets}"
+mkdir -p "$SECRETS_DIR"
+
+if [ -z "${SECRET_KEY:-}" ]; then
+  [ -s "$SECRETS_DIR/secret_key" ] || python -c 'import secrets; print(secrets.token_urlsafe(50))' > "$SECRETS_DIR/secret_key"
+  SECRET_KEY="$(cat "$SECRETS_DIR/secret_key")"
+  export SECRET_KEY
+fi
+
+if [ -z "${JWT_PRIVATE_KEY:-}" ] || [ -z "${JWT_PUBLIC_KEY:-}" ]; then
+  private="$(python -m cinema.keys "$SECRETS_DIR" "${JWT_ALGORITHM:-RS256}")"
+  JWT_PRIVATE_KEY="$(cat "$private")"
+  JWT_PUBLIC_KEY="$(cat "${private%.pem}.pub.pem")"
+  export JWT_PRIVATE_KEY JWT_PUBLIC_KEY
+fi
+
+python manage.py migrate --noinput
+exec "$@"
