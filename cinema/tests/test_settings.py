@@ -60,3 +60,21 @@ def test_models_and_migrations_agree():
     env = {**os.environ, "DEBUG": "true"}
     result = run_manage("makemigrations", "--check", "--dry-run", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_container_entrypoint_creates_missing_secrets_once_and_reuses_them(tmp_path):
+    env = production_env(SECRETS_DIR=str(tmp_path / "secrets"), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    for name in ("SECRET_KEY", "JWT_PRIVATE_KEY", "JWT_PUBLIC_KEY"):
+        env.pop(name, None)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    show = "from django.conf import settings as s; print(s.SECRET_KEY, s.SIMPLE_JWT['VERIFYING_KEY'].splitlines()[1])"
+    command = ["sh", "docker/entrypoint.sh", "python", "manage.py", "shell", "-c", show]
+    first = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    second = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert second.stdout.splitlines()[-1] == first.stdout.splitlines()[-1]
+    assert sorted(p.name for p in (tmp_path / "secrets").iterdir()) == [
+        "jwt-rs256.pem",
+        "jwt-rs256.pub.pem",
+        "secret_key",
+    ]
