@@ -71,18 +71,9 @@ def log(msg: str) -> None:
 # environment
 # --------------------------------------------------------------------------
 def _jwt_keys() -> tuple[str, str]:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cinema.keys import generate_key_pair
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
+    private, public = generate_key_pair("RS256")
     # One line each, the way a .env file or a container secret carries them.
     return private.replace("\n", "\\n"), public.replace("\n", "\\n")
 

@@ -15,6 +15,18 @@ def _generate(algorithm: str):
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
+def generate_key_pair(algorithm: str = "RS256") -> tuple[str, str]:
+    """A fresh (private, public) PEM pair for ``algorithm``."""
+    key = _generate(algorithm)
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private_pem.decode(), public_pem.decode()
+
+
 def development_key_pair(directory: Path, algorithm: str) -> tuple[str, str]:
     """Return (private, public) PEM, creating the pair on first use.
 
@@ -25,20 +37,11 @@ def development_key_pair(directory: Path, algorithm: str) -> tuple[str, str]:
     private_path = directory / f"jwt-{algorithm.lower()}.pem"
     public_path = directory / f"jwt-{algorithm.lower()}.pub.pem"
     if not private_path.exists():
-        key = _generate(algorithm)
-        private_pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        public_pem = key.public_key().public_bytes(
-            serialization.Encoding.PEM,
-            serialization.PublicFormat.SubjectPublicKeyInfo,
-        )
+        private_pem, public_pem = generate_key_pair(algorithm)
         tmp = private_path.with_suffix(".tmp")
-        tmp.write_bytes(private_pem)
+        tmp.write_text(private_pem)
         tmp.chmod(0o600)
-        public_path.write_bytes(public_pem)
+        public_path.write_text(public_pem)
         tmp.replace(private_path)
     return private_path.read_text(), public_path.read_text()
 

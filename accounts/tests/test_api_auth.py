@@ -1,8 +1,6 @@
 """Log in, register, refresh, log out, me; lockout, throttling, JWT algorithms, session + CSRF."""
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt.backends import TokenBackend
@@ -10,6 +8,7 @@ from rest_framework_simplejwt.backends import TokenBackend
 from accounts.models import User
 from booking.tests.api_support import *  # noqa: F403
 from booking.tests.api_support import client_for
+from cinema.keys import generate_key_pair
 from tests.factories import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -135,15 +134,7 @@ def test_tokens_are_rs256_by_default(user):
 
 
 def test_es256_signs_and_verifies():
-    key = ec.generate_private_key(ec.SECP256R1())
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
+    private, public = generate_key_pair("ES256")
     backend = TokenBackend("ES256", signing_key=private, verifying_key=public)
     token = backend.encode({"user_id": "7"})
     assert backend.decode(token)["user_id"] == "7"
