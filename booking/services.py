@@ -252,8 +252,9 @@ def show_delete(*, show: Show) -> None:
 
 
 @_locked
-def screen_layout_update(*, screen: Screen, layout, now: datetime | None = None) -> Screen:
-    """Change a screen's layout and bring the seats of its shows in line.
+def screen_layout_update(*, screen: Screen, layout, name: str | None = None, now: datetime | None = None) -> Screen:
+    """Change a screen's layout (and optionally its name, in the same
+    transaction) and bring the seats of its shows in line.
 
     New seats are added to every show that has not started; seats the layout
     drops are removed from all shows, unless some show has ever sold it or
@@ -266,6 +267,8 @@ def screen_layout_update(*, screen: Screen, layout, now: datetime | None = None)
 
     screen = Screen.objects.select_for_update().get(pk=screen.pk)
     screen.layout = layout if isinstance(layout, str) else layout_text(layout)
+    if name is not None:
+        screen.name = name
     screen.full_clean()
     new, changed, dropped = screen_seats_plan(screen=screen)
     now = now or timezone.now()

@@ -643,9 +643,9 @@ class ScreenDetailApi(APIView):
         if "name" in values and values["name"] != screen.name:
             if Screen.objects.filter(theatre_id=screen.theatre_id, name=values["name"]).exists():
                 raise exceptions.ValidationError({"name": ["This theatre already has a screen of that name."]})
-        if "layout" in values:
-            screen = services.screen_layout_update(screen=screen, layout=values["layout"])
-        if "name" in values:
+        if "layout" in values:  # layout and name change together or not at all
+            screen = services.screen_layout_update(screen=screen, layout=values["layout"], name=values.get("name"))
+        elif "name" in values:
             catalog_services.screen_rename(screen=screen, name=values["name"])
         return Response(self.OutputSerializer(_screens().get(pk=screen.pk)).data)
 

@@ -204,6 +204,13 @@ def test_layout_change_dropping_a_held_seat_is_409(staff, user, show):
     seats_hold(user=user, show=show, seat_ids=seat_ids(show, 2)[1:])  # A2
     r = client_for(staff).patch(f"/api/v1/screens/{show.screen_id}", {"layout": ["S"]}, format="json")
     assert r.status_code == 409 and r.json()["error"]["code"] == "LAYOUT_IN_USE"
+    # A refused layout leaves the rest of the request undone too.
+    old_name = show.screen.name
+    r = client_for(staff).patch(
+        f"/api/v1/screens/{show.screen_id}", {"name": "Renamed", "layout": ["S"]}, format="json"
+    )
+    assert r.status_code == 409
+    assert Screen.objects.get(pk=show.screen_id).name == old_name
 
 
 def test_screens_list_budget(django_assert_max_num_queries):
