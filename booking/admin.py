@@ -29,6 +29,7 @@ from booking.forms_admin import ScreenAdminForm, ShowAdminForm, ShowBulkSchedule
 from booking.models import Booking, BookingSeat, BookingStatus, IdempotencyRecord, SeatStatus, ShowSeat
 from booking.selectors import seat_counts, seat_grid, seat_map_for_show
 from booking.services import booking_cancel, show_delete, show_schedule
+from catalog.admin import ReadOnlyAdmin
 from catalog.models import Screen, SeatType, Show
 
 
@@ -574,19 +575,6 @@ class BookingAdmin(admin.ModelAdmin):
             and self.has_change_permission(request)
         )
         return super().render_change_form(request, context, add, change, form_url, obj)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows that only the services write: staff may look, never edit here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ShowSeat)

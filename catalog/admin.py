@@ -8,6 +8,20 @@ from django.db.models import Count
 from catalog.models import Movie, Screen, Seat, Theatre
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only services write (seats, show seats, idempotency records):
+    staff may look, never edit here. Also used by booking/admin.py."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Movie)
 class MovieAdmin(admin.ModelAdmin):
     list_display = ["title", "duration_mins", "rating", "language", "release_date", "is_active"]
@@ -53,7 +67,7 @@ class TheatreAdmin(admin.ModelAdmin):
 
 
 @admin.register(Seat)
-class SeatAdmin(admin.ModelAdmin):
+class SeatAdmin(ReadOnlyAdmin):
     """Seats follow the screen's layout text; change the layout to change them."""
 
     list_display = ["name", "screen", "seat_type", "row_index", "column"]
@@ -62,12 +76,3 @@ class SeatAdmin(admin.ModelAdmin):
     search_fields = ["screen__name", "screen__theatre__name"]
     fields = ["screen", "row_label", "number", "seat_type", "row_index", "column"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
