@@ -60,8 +60,10 @@ def _timed(fn, *args, **kwargs):
     return response, (time.process_time() - t) * 1000
 
 
-@pytest.mark.django_db(transaction=True)
-def test_measure(settings):
+@pytest.fixture
+def rush_show(settings):
+    """The bench's settings (DEBUG off, no email, its cache) and a fresh
+    220-seat show with USERS signed-in clients: (show, clients)."""
     settings.DEBUG = False
     settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
     if os.environ.get("BENCH_CACHE_URL"):
@@ -75,10 +77,15 @@ def test_measure(settings):
         }
     screen = ScreenFactory(layout=LAYOUT)
     show = ShowFactory(screen=screen, movie=MovieFactory())
-    seats = screen.seats.count()
-    users = UserFactory.create_batch(USERS)
-    clients = [_client(u) for u in users]
+    clients = [_client(u) for u in UserFactory.create_batch(USERS)]
     clients[0].get("/api/v1/me")  # load the middleware
+    return show, clients
+
+
+@pytest.mark.django_db(transaction=True)
+def test_measure(rush_show, settings):
+    show, clients = rush_show
+    seats = show.show_seats.count()
     results = {"hold": [], "book": [], "me": [], "map200": [], "map304": []}
     queries = {}
     for i, client in enumerate(clients):
@@ -132,7 +139,7 @@ def test_measure(settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_profile_hold(settings):
+def test_profile_hold(request):
     """cProfile of the hold requests (MEASURE_PROFILE=hold|book)."""
     import cProfile
     import pstats
@@ -140,21 +147,7 @@ def test_profile_hold(settings):
     which = os.environ.get("MEASURE_PROFILE")
     if not which:
         pytest.skip("set MEASURE_PROFILE")
-    settings.DEBUG = False
-    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
-    if os.environ.get("BENCH_CACHE_URL"):
-        import environ
-
-        settings.CACHES = {
-            "default": {
-                **environ.Env.cache_url_config(os.environ["BENCH_CACHE_URL"]),
-                "BACKEND": "cinema.cache.RedisCache",
-            }
-        }
-    screen = ScreenFactory(layout=LAYOUT)
-    show = ShowFactory(screen=screen, movie=MovieFactory())
-    clients = [_client(u) for u in UserFactory.create_batch(USERS)]
-    clients[0].get("/api/v1/me")  # load the middleware
+    show, clients = request.getfixturevalue("rush_show")
     prof = cProfile.Profile()
     for client in clients:
         if which == "me":
