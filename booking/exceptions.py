@@ -1,15 +1,13 @@
-"""Domain errors of the booking rules. No HTTP here: each carries the status
-and code the API's error envelope uses; HTML views show the message."""
+"""Domain errors of the booking rules (see cinema/errors.py): no HTTP here,
+each carries the status and code the API's error envelope uses; HTML views
+show the message."""
+
+from cinema.errors import DomainError
 
 
-class BookingError(Exception):
+class BookingError(DomainError):
     status = 409
     code = "BOOKING_ERROR"
-
-    def __init__(self, message: str, **details):
-        super().__init__(message)
-        self.message = message
-        self.details = details
 
 
 class SeatUnavailable(BookingError):

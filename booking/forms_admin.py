@@ -1,7 +1,7 @@
 """Forms of the staff admin for screens and shows.
 
 They are adapters, like the API serializers and the page forms: parse the
-input, call the service in booking/services.py (or catalog/services.py), and
+input, call the service in booking/services/ (or catalog/services.py), and
 turn its domain errors into form errors. The service is called from
 ``_post_clean`` -- after the model's own validation -- so a refusal (a busy
 screen, seats in use) is shown on the form like any other validation error
@@ -19,11 +19,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
 
-from booking.exceptions import BookingError
-from booking.services import screen_layout_update, show_schedule, show_update
+from booking.services import screen_update, show_schedule, show_update
 from catalog.layout import SEAT_LETTERS, LayoutError, parse_layout
 from catalog.models import Movie, Screen, SeatType, Show
 from catalog.services import screen_create
+from cinema.errors import DomainError
 
 PRICE_FIELDS = list(Show.PRICE_FIELDS.values())
 
@@ -108,20 +108,23 @@ class ScreenAdminForm(forms.ModelForm):
         super()._post_clean()  # builds the instance and runs the model's validation
         if self.errors:
             return
-        if self.instance.pk is None:
-            try:
-                self.instance = screen_create(
-                    theatre=self.instance.theatre, name=self.instance.name, layout=self.instance.layout
+        screen = self.instance
+        try:
+            if screen.pk is None:
+                self.instance = screen_create(theatre=screen.theatre, name=screen.name, layout=screen.layout)
+            elif self.changed_data:
+                self.instance = screen_update(
+                    screen=screen,
+                    name=screen.name,
+                    theatre=screen.theatre,
+                    layout=screen.layout if "layout" in self.changed_data else None,
                 )
-            except ValidationError as exc:
-                self._update_errors(exc)
-        elif "layout" in self.changed_data:
-            try:
-                screen_layout_update(screen=self.instance, layout=self.instance.layout)
-            except BookingError as exc:
-                self.add_error("layout", exc.message)
-            except ValidationError as exc:
-                self._update_errors(exc)
+        except DomainError as exc:
+            fields = exc.details.get("fields") or {"layout": [exc.message]}
+            for field, problems in fields.items():
+                self.add_error(field if field in self.fields else None, problems)
+        except ValidationError as exc:
+            self._update_errors(exc)
 
 
 # --------------------------------------------------------------------------
@@ -162,7 +165,7 @@ class ShowAdminForm(forms.ModelForm):
                     start_time=self.cleaned_data["start_time"],
                     prices=self._prices(),
                 )
-        except BookingError as exc:
+        except DomainError as exc:
             self.add_error(None, exc.message)
 
 

@@ -2,7 +2,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 
 
@@ -10,6 +10,60 @@ class SeatStatus(models.TextChoices):
     AVAILABLE = "AVAILABLE", "Available"
     LOCKED = "LOCKED", "Held"
     SOLD = "SOLD", "Sold"
+
+
+# --------------------------------------------------------------------------
+# "A free seat": AVAILABLE, or LOCKED with a hold whose time has passed (lazy
+# expiry). This is the one definition, in Python (hold_expired, seat_is_free),
+# as a Q (free_q, held_q) and through the queryset below; the hand-written
+# SQL in booking/sql.py says the same, and a test checks that they agree.
+# --------------------------------------------------------------------------
+def hold_expired(status: str, held_until, now: datetime) -> bool:
+    return status == SeatStatus.LOCKED and held_until <= now
+
+
+def seat_is_free(status: str, held_until, now: datetime) -> bool:
+    return status == SeatStatus.AVAILABLE or hold_expired(status, held_until, now)
+
+
+def free_q(now: datetime, through: str = "") -> Q:
+    """Free show seats; ``through`` prefixes the lookups (e.g. "show_seats__")."""
+    return Q(**{f"{through}status": SeatStatus.AVAILABLE}) | Q(
+        **{f"{through}status": SeatStatus.LOCKED, f"{through}held_until__lte": now}
+    )
+
+
+def held_q(now: datetime, through: str = "") -> Q:
+    """Seats under an unexpired hold."""
+    return Q(**{f"{through}status": SeatStatus.LOCKED, f"{through}held_until__gt": now})
+
+
+def seat_counts_annotation(now: datetime, through: str = "") -> dict:
+    """total_count / sold_count / held_count / free_count, for ``.annotate()``:
+    on show seats grouped by show (through=""), or on shows (through="show_seats__")."""
+    field = through.removesuffix("__") or "pk"
+    return {
+        "total_count": Count(field),
+        "sold_count": Count(field, filter=Q(**{f"{through}status": SeatStatus.SOLD})),
+        "held_count": Count(field, filter=held_q(now, through)),
+        "free_count": Count(field, filter=free_q(now, through)),
+    }
+
+
+class ShowSeatQuerySet(models.QuerySet):
+    def free(self, now: datetime):
+        return self.filter(free_q(now))
+
+    def held(self, now: datetime):
+        return self.filter(held_q(now))
+
+    def held_by(self, user, now: datetime):
+        """The user's unexpired holds."""
+        return self.held(now).filter(held_by_id=user.pk)
+
+    def counts_by_show(self, now: datetime):
+        """One row per show: show_id and seat_counts_annotation's counts."""
+        return self.values("show_id").annotate(**seat_counts_annotation(now))
 
 
 class ShowSeat(models.Model):
@@ -32,6 +86,8 @@ class ShowSeat(models.Model):
     version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ShowSeatQuerySet.as_manager()
+
     class Meta:
         ordering = ["pk"]
         constraints = [
@@ -47,10 +103,10 @@ class ShowSeat(models.Model):
         return f"{self.seat.name} ({self.status})"
 
     def is_free(self, now: datetime) -> bool:
-        return self.status == SeatStatus.AVAILABLE or (self.status == SeatStatus.LOCKED and self.held_until <= now)
+        return seat_is_free(self.status, self.held_until, now)
 
     def is_held_by(self, user, now: datetime) -> bool:
-        return self.status == SeatStatus.LOCKED and self.held_by_id == user.pk and self.held_until > now
+        return self.status == SeatStatus.LOCKED and self.held_by_id == user.pk and not self.is_free(now)
 
     def effective_status(self, now: datetime) -> str:
         return SeatStatus.AVAILABLE if self.is_free(now) else self.status
@@ -90,6 +146,13 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == BookingStatus.CONFIRMED
+
+    def line_list(self) -> list:
+        """The booking's lines: the ones booking_confirm created them with when
+        it hands the booking back (``created_lines``, no query), else the
+        prefetched or queried ones."""
+        created = self.__dict__.get("created_lines")
+        return created if created is not None else list(self.lines.all())
 
 
 class BookingSeat(models.Model):

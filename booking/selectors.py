@@ -1,13 +1,13 @@
-"""Reads of seat state. Expired holds read as AVAILABLE everywhere."""
+"""Reads of seat state. Expired holds read as AVAILABLE everywhere (the
+rule is booking.models.free_q / seat_is_free)."""
 
 import hashlib
 from datetime import datetime
 
-from django.db import connection
-from django.db.models import Count, Q
 from django.utils import timezone
 
-from booking.models import Booking, SeatStatus, ShowSeat
+from booking import sql
+from booking.models import Booking, SeatStatus, ShowSeat, hold_expired
 from catalog.models import Show
 
 # Columns of one seat-map row, in the order seat_map_for_show reads them.
@@ -34,20 +34,11 @@ def seat_map_version(*, show: Show, viewer=None, now: datetime | None = None) ->
     prices are part of the map too.
     """
     now = now or timezone.now()
-    # Hand-written because it runs on every poll of every seat map: compiling
-    # the same aggregate through the ORM cost more CPU than the query itself
-    # (about a fifth of a 304 answer; see docs/performance.md).
-    with connection.cursor() as cursor:
-        cursor.execute(_VERSION_SQL, [SeatStatus.LOCKED.value, connection.ops.adapt_datetimefield_value(now), show.pk])
-        version_sum, count, pk_sum, expired = cursor.fetchone()
-    return _version_tag(show, viewer, int(version_sum), int(count), int(pk_sum), int(expired))
-
-
-_VERSION_SQL = (
-    "SELECT COALESCE(SUM(version), 0), COUNT(*), COALESCE(SUM(id), 0),"
-    " COALESCE(SUM(CASE WHEN status = %s AND held_until <= %s THEN 1 ELSE 0 END), 0)"
-    f" FROM {ShowSeat._meta.db_table} WHERE show_id = %s"
-)
+    # Hand-written (booking/sql.py) because it runs on every poll of every seat
+    # map: compiling the same aggregate through the ORM cost more CPU than the
+    # query itself (about a fifth of a 304 answer; see docs/performance.md).
+    totals = sql.map_totals_sql(show_id=show.pk, now=now)
+    return _version_tag(show, viewer, totals.version_sum, totals.count, totals.pk_sum, totals.expired)
 
 
 def _version_tag(show: Show, viewer, version_sum: int, count: int, pk_sum: int, expired: int) -> str:
@@ -83,7 +74,7 @@ def seat_map_with_version(*, show: Show, viewer=None, now: datetime | None = Non
     for pk, status, held_by, held_until, row, number, kind, row_index, column, version in rows:
         version_sum += version
         pk_sum += pk
-        if status == SeatStatus.LOCKED and held_until <= now:
+        if hold_expired(status, held_until, now):
             status = SeatStatus.AVAILABLE
             expired += 1
         mine = status == SeatStatus.LOCKED and viewer_id is not None and held_by == viewer_id
@@ -113,22 +104,13 @@ def seat_counts(*, show: Show, now: datetime | None = None) -> dict[str, int]:
 def show_seat_counts(*, shows, now: datetime | None = None) -> dict[int, dict[str, int]]:
     """Seat counts for many shows in one grouped query (admin lists, show pages)."""
     now = now or timezone.now()
-    held_q = Q(status=SeatStatus.LOCKED, held_until__gt=now)
-    rows = (
-        ShowSeat.objects.filter(show_id__in=[getattr(s, "pk", s) for s in shows])
-        .values("show_id")
-        .annotate(
-            total=Count("pk"),
-            sold=Count("pk", filter=Q(status=SeatStatus.SOLD)),
-            held=Count("pk", filter=held_q),
-        )
-    )
+    rows = ShowSeat.objects.filter(show_id__in=[getattr(s, "pk", s) for s in shows]).counts_by_show(now)
     return {
         r["show_id"]: {
-            "total": r["total"],
-            "sold": r["sold"],
-            "held": r["held"],
-            "free": r["total"] - r["sold"] - r["held"],
+            "total": r["total_count"],
+            "sold": r["sold_count"],
+            "held": r["held_count"],
+            "free": r["free_count"],
         }
         for r in rows
     }
@@ -138,7 +120,8 @@ def holds_for_user(*, user, show: Show, now: datetime | None = None) -> list[Sho
     """The user's unexpired holds on a show, with their seats."""
     now = now or timezone.now()
     return list(
-        ShowSeat.objects.filter(show_id=show.pk, held_by_id=user.pk, status=SeatStatus.LOCKED, held_until__gt=now)
+        ShowSeat.objects.held_by(user, now)
+        .filter(show_id=show.pk)
         .select_related("seat")
         .order_by("seat__row_index", "seat__column")
     )

@@ -1,5 +1,5 @@
 """Moviegoer pages for seats and bookings. Each view parses a form, calls the
-same service the API calls (booking/services.py) and turns a domain error
+same service the API calls (booking/services/) and turns a domain error
 into a message on the updated page."""
 
 from urllib.parse import urlencode
@@ -14,16 +14,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from booking.exceptions import BookingError, HoldLimitExceeded, SeatNotHeld
+from booking.exceptions import BookingError
 from booking.forms import ConfirmForm, SeatSelectionForm
 from booking.models import Booking, BookingStatus
 from booking.selectors import bookings_for_user, holds_for_user, seat_grid, seat_map_for_show
 from booking.services import (
     booking_cancel,
     booking_confirm,
+    hold_replace,
     request_fingerprint,
-    seats_hold,
-    seats_release,
     seats_release_all,
 )
 from catalog.selectors import show_for_page
@@ -90,33 +89,12 @@ def seat_picker(request, show_id):
         return _render_picker(request, show, error=form.errors["seats"][0], status=400)
     wanted = form.cleaned_data["seats"]
     try:
-        _change_hold(request.user, show, wanted)
+        hold_replace(user=request.user, show=show, seat_ids=wanted)
     except BookingError as exc:
         return _render_picker(
             request, show, selected=wanted, error=exc.message, taken=exc.details.get("seats", ()), status=exc.status
         )
     return redirect("booking:checkout", show_id=show.pk)
-
-
-def _change_hold(user, show, wanted) -> None:
-    """Hold exactly ``wanted``: hold the new seats first, then let go of the
-    unticked ones, so a seat taken in the meantime leaves the seats the viewer
-    already held untouched. Only when old and new together would pass the
-    per-show limit are the unticked seats released first."""
-    dropped = sorted({s.pk for s in holds_for_user(user=user, show=show)} - set(wanted))
-    try:
-        seats_hold(user=user, show=show, seat_ids=wanted)
-    except HoldLimitExceeded:
-        if not dropped:
-            raise
-        seats_release(user=user, show=show, seat_ids=dropped)
-        seats_hold(user=user, show=show, seat_ids=wanted)
-        return
-    if dropped:
-        try:
-            seats_release(user=user, show=show, seat_ids=dropped)
-        except SeatNotHeld:
-            pass  # that hold ran out meanwhile: the seat is free already
 
 
 @login_required

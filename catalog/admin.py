@@ -1,25 +1,12 @@
 """Staff admin for movies and theatres. Screens and shows are registered in
-booking/admin.py: saving them creates or changes seats through booking.services,
+booking/admin/: saving them creates or changes seats through booking.services,
 and ``catalog`` never imports ``booking``."""
 
 from django.contrib import admin
 from django.db.models import Count
 
 from catalog.models import Movie, Screen, Seat, Theatre
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows that only services write (seats, show seats, idempotency records):
-    staff may look, never edit here. Also used by booking/admin.py."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from cinema.admin_helpers import ReadOnlyAdmin
 
 
 @admin.register(Movie)

@@ -136,8 +136,8 @@ class Show(models.Model):
         # In the theatre's local time (TIME_ZONE), as staff and moviegoers read it.
         return f"{self.movie.title} @ {self.screen}, {timezone.localtime(self.start_time):%a %d %b %Y %H:%M}"
 
-    def get_absolute_url(self):
-        return reverse("booking:seat_picker", args=[self.pk])
+    # Its page (the seat picker) is booking's: see booking/admin/shows.py and
+    # the templates' {% url 'booking:seat_picker' %}; catalog never names booking.
 
     # -- prices ------------------------------------------------------------
     PRICE_FIELDS = {

@@ -1,13 +1,23 @@
 """Writes to the catalogue that do not touch show seats.
 
-Anything that creates or changes shows (and so their seats) lives in
-booking/services.py, which calls in here.
+Anything that creates or changes shows or edits a screen (and so touches
+show seats) lives in booking/services/scheduling.py, which calls in here.
 """
 
 from django.db import transaction
+from django.db.models import ProtectedError
 
+from catalog.exceptions import MovieHasShows, ScreenHasShows, ScreenNameTaken, TheatreHasScreens
 from catalog.layout import layout_text, parse_layout
 from catalog.models import Movie, Screen, Seat, Theatre
+
+
+def screen_name_check(*, screen: Screen) -> None:
+    """ScreenNameTaken if another screen of its theatre has its name."""
+    taken = Screen.objects.filter(theatre_id=screen.theatre_id, name=screen.name).exclude(pk=screen.pk).exists()
+    if taken:
+        message = "This theatre already has a screen of that name."
+        raise ScreenNameTaken(message, fields={"name": [message]})
 
 
 def screen_seats_plan(*, screen: Screen) -> tuple[list[Seat], list[Seat], list[int]]:
@@ -55,10 +65,12 @@ def screen_seats_apply(*, new: list[Seat], changed: list[Seat], dropped: list[in
 def screen_create(*, theatre: Theatre, name: str, layout) -> Screen:
     """Create a screen and its seats from the layout (text or a list of rows).
 
-    Raises ValidationError for a bad layout or a name already used in the theatre.
+    Raises ScreenNameTaken for a name already used in the theatre and
+    ValidationError for a bad layout.
     """
     screen = Screen(theatre=theatre, name=name, layout=layout if isinstance(layout, str) else layout_text(layout))
-    screen.full_clean()
+    screen_name_check(screen=screen)
+    screen.full_clean(validate_constraints=False)
     screen.save()
     new, changed, dropped = screen_seats_plan(screen=screen)
     screen_seats_apply(new=new, changed=changed, dropped=dropped)
@@ -110,26 +122,28 @@ def theatre_update(*, theatre: Theatre, **data) -> Theatre:
     return _save_fields(theatre, _THEATRE_FIELDS, data)
 
 
-@transaction.atomic
-def screen_rename(*, screen: Screen, name: str) -> Screen:
-    """Rename a screen. Raises ValidationError if the theatre has one of that name."""
-    screen.name = name
-    screen.full_clean()
-    screen.save(update_fields=["name"])
-    return screen
-
-
 def movie_delete(*, movie: Movie) -> None:
-    """Delete a movie. Raises ProtectedError while any show refers to it
+    """Delete a movie. Raises MovieHasShows while any show refers to it
     (deactivate it instead: ``is_active=False`` hides it from moviegoers)."""
-    movie.delete()
+    try:
+        movie.delete()
+    except ProtectedError as exc:
+        raise MovieHasShows(
+            "This movie has shows, so it cannot be deleted. Set is_active to false to hide it."
+        ) from exc
 
 
 def theatre_delete(*, theatre: Theatre) -> None:
-    """Delete a theatre. Raises ProtectedError while it has screens."""
-    theatre.delete()
+    """Delete a theatre. Raises TheatreHasScreens while it has screens."""
+    try:
+        theatre.delete()
+    except ProtectedError as exc:
+        raise TheatreHasScreens("This theatre still has screens; delete them first.") from exc
 
 
 def screen_delete(*, screen: Screen) -> None:
-    """Delete a screen and its seats. Raises ProtectedError while it has shows."""
-    screen.delete()
+    """Delete a screen and its seats. Raises ScreenHasShows while it has shows."""
+    try:
+        screen.delete()
+    except ProtectedError as exc:
+        raise ScreenHasShows("This screen has shows, so it cannot be deleted.") from exc

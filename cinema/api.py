@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.response import Response
 
+from cinema.errors import DomainError
 from cinema.parsers import PayloadTooLarge
 
 # Largest primary key any supported database stores (signed BIGINT).
@@ -30,18 +31,6 @@ _DRF_CODES = {
     exceptions.ParseError: "INVALID",
     exceptions.ValidationError: "INVALID",
 }
-
-
-class Conflict(exceptions.APIException):
-    """A 409 for conflicts outside the seat rules (e.g. deleting a movie that has shows)."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state."
-    default_code = "CONFLICT"
-
-    def __init__(self, detail=None, code=None):
-        super().__init__(detail, code)
-        self.error_code = code or self.default_code
 
 
 def error_body(code: str, message: str, **details) -> dict:
@@ -80,19 +69,13 @@ _CONNECTION_ERRORS = {2002, 2003, 2005, 2006, 2013}
 
 def exception_handler(exc, context):
     """Render every API error as {"error": {"code", "message", ...}}."""
-    # Imported here so that importing cinema.api (as catalog's API does) does
-    # not import booking.
-    from booking.exceptions import BookingError
-
-    if isinstance(exc, BookingError):
+    if isinstance(exc, DomainError):
         details = dict(exc.details)
         if exc.status == status.HTTP_400_BAD_REQUEST:
             details.setdefault("fields", {"non_field_errors": [exc.message]})
         response = Response(error_body(exc.code, exc.message, **details), status=exc.status)
         _retry_after(response, getattr(exc, "retry_after", None))
         return response
-    if isinstance(exc, Conflict):
-        return Response(error_body(exc.error_code, str(exc.detail)), status=exc.status_code)
     if _database_unreachable(exc):
         response = Response(
             error_body("SERVICE_UNAVAILABLE", "The database is unreachable. Please try again shortly."),

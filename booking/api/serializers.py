@@ -163,7 +163,7 @@ class BookingOutputSerializer(serializers.Serializer):
     message = serializers.SerializerMethodField()
     show_id = serializers.IntegerField()
     show = BookingShowOutputSerializer()
-    seats = BookingSeatOutputSerializer(source="lines", many=True)
+    seats = BookingSeatOutputSerializer(source="line_list", many=True)
     total = serializers.DecimalField(max_digits=10, decimal_places=2)
     currency = serializers.CharField()
     created_at = UTCDateTimeField()

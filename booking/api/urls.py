@@ -1,18 +1,18 @@
 from django.urls import path
 
-from booking.api import views
+from booking.api import bookings, screens, seats, shows
 
 urlpatterns = [
-    path("movies/<id:movie_id>/shows", views.MovieShowListApi.as_view(), name="api-movie-shows"),
-    path("shows", views.ShowListApi.as_view(), name="api-shows"),
-    path("shows/<id:show_id>", views.ShowDetailApi.as_view(), name="api-show"),
-    path("shows/<id:show_id>/seats", views.ShowSeatListApi.as_view(), name="api-show-seats"),
-    path("shows/<id:show_id>/holds", views.ShowHoldApi.as_view(), name="api-show-holds"),
-    path("shows/<id:show_id>/bookings", views.ShowBookingListApi.as_view(), name="api-show-bookings"),
-    path("seats/<id:seat_id>/lock", views.SeatLockApi.as_view(), name="api-seat-lock"),
-    path("bookings", views.BookingListApi.as_view(), name="api-bookings"),
-    path("bookings/<id:booking_id>", views.BookingDetailApi.as_view(), name="api-booking"),
-    path("bookings/<id:booking_id>/cancel", views.BookingCancelApi.as_view(), name="api-booking-cancel"),
-    path("screens", views.ScreenListApi.as_view(), name="api-screens"),
-    path("screens/<id:screen_id>", views.ScreenDetailApi.as_view(), name="api-screen"),
+    path("movies/<id:movie_id>/shows", shows.MovieShowListApi.as_view(), name="api-movie-shows"),
+    path("shows", shows.ShowListApi.as_view(), name="api-shows"),
+    path("shows/<id:show_id>", shows.ShowDetailApi.as_view(), name="api-show"),
+    path("shows/<id:show_id>/seats", seats.ShowSeatListApi.as_view(), name="api-show-seats"),
+    path("shows/<id:show_id>/holds", seats.ShowHoldApi.as_view(), name="api-show-holds"),
+    path("shows/<id:show_id>/bookings", bookings.ShowBookingListApi.as_view(), name="api-show-bookings"),
+    path("seats/<id:seat_id>/lock", seats.SeatLockApi.as_view(), name="api-seat-lock"),
+    path("bookings", bookings.BookingListApi.as_view(), name="api-bookings"),
+    path("bookings/<id:booking_id>", bookings.BookingDetailApi.as_view(), name="api-booking"),
+    path("bookings/<id:booking_id>/cancel", bookings.BookingCancelApi.as_view(), name="api-booking-cancel"),
+    path("screens", screens.ScreenListApi.as_view(), name="api-screens"),
+    path("screens/<id:screen_id>", screens.ScreenDetailApi.as_view(), name="api-screen"),
 ]

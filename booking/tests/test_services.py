@@ -26,6 +26,8 @@ from booking.models import Booking, BookingSeat, BookingStatus, IdempotencyRecor
 from booking.services import (
     booking_cancel,
     booking_confirm,
+    bookings,
+    locking,
     request_fingerprint,
     seats_hold,
     seats_release,
@@ -292,7 +294,7 @@ def test_the_database_has_the_last_word_on_a_double_sale(show, alice, now):
 def test_booking_codes_are_unique_even_when_the_dice_repeat(show, alice, now, monkeypatch):
     first = book(alice, show, ["A1"], now)
     codes = iter([first.code, first.code, "ZZZZ2222"])
-    monkeypatch.setattr(services, "_new_code", lambda: next(codes))
+    monkeypatch.setattr(bookings, "_new_code", lambda: next(codes))
     assert book(alice, show, ["A2"], now).code == "ZZZZ2222"
 
 
@@ -421,7 +423,7 @@ def test_no_cancelling_after_the_show_started(show, alice, now):
 def _flaky(errors):
     calls = []
 
-    @services._locked
+    @services.locked
     def work():
         calls.append(1)
         if errors:
@@ -432,13 +434,13 @@ def _flaky(errors):
 
 
 def test_deadlocks_are_retried(monkeypatch):
-    monkeypatch.setattr(services.time, "sleep", lambda s: None)
+    monkeypatch.setattr(locking.time, "sleep", lambda s: None)
     work, calls = _flaky([OperationalError(1213, "Deadlock found"), OperationalError(1213, "Deadlock found")])
     assert work() == "done" and len(calls) == 3
 
 
 def test_a_lasting_deadlock_becomes_lock_timeout(monkeypatch):
-    monkeypatch.setattr(services.time, "sleep", lambda s: None)
+    monkeypatch.setattr(locking.time, "sleep", lambda s: None)
     work, calls = _flaky([OperationalError(1213, "Deadlock found")] * services.DEADLOCK_RETRIES)
     with pytest.raises(LockTimeout) as exc:
         work()
@@ -463,7 +465,7 @@ def test_other_database_errors_pass_through():
 
 
 def test_a_failed_service_call_rolls_back_its_writes(show, alice, now):
-    @services._locked
+    @services.locked
     def half_done():
         seats_hold.__wrapped__(user=alice, show=show, seat_ids=seat_ids(show, "A1"), now=now)
         raise SeatUnavailable("changed my mind")

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from booking.exceptions import HoldLimitExceeded, InvalidRequest, SeatUnavailable, ShowStarted
 from booking.models import SeatStatus, ShowSeat
-from booking.services import _best_candidates, seats_hold, seats_hold_best
+from booking.seating import SeatRow, best_blocks
+from booking.services import seats_hold, seats_hold_best
 from booking.tests.helpers import make_show, names_of, seat_ids, snapshot
 from tests.factories import UserFactory
 
@@ -81,21 +82,19 @@ def test_falls_back_to_few_pieces_when_no_row_has_enough_together(now):
 
 def test_fallback_takes_an_exact_fit_to_strand_nothing():
     rows = [
-        # pk, status, held_until, row_index, column, type
-        (1, "AVAILABLE", None, 0, 0, "STANDARD"),
-        (2, "AVAILABLE", None, 0, 1, "STANDARD"),
-        (3, "AVAILABLE", None, 0, 2, "STANDARD"),
-        (4, "SOLD", None, 0, 3, "STANDARD"),
-        (5, "AVAILABLE", None, 0, 4, "STANDARD"),
-        (6, "SOLD", None, 0, 5, "STANDARD"),
-        (7, "AVAILABLE", None, 0, 6, "STANDARD"),
-        (8, "AVAILABLE", None, 0, 7, "STANDARD"),
+        SeatRow(pk=1, free=True, row_index=0, column=0, seat_type="STANDARD"),
+        SeatRow(pk=2, free=True, row_index=0, column=1, seat_type="STANDARD"),
+        SeatRow(pk=3, free=True, row_index=0, column=2, seat_type="STANDARD"),
+        SeatRow(pk=4, free=False, row_index=0, column=3, seat_type="STANDARD"),
+        SeatRow(pk=5, free=True, row_index=0, column=4, seat_type="STANDARD"),
+        SeatRow(pk=6, free=False, row_index=0, column=5, seat_type="STANDARD"),
+        SeatRow(pk=7, free=True, row_index=0, column=6, seat_type="STANDARD"),
+        SeatRow(pk=8, free=True, row_index=0, column=7, seat_type="STANDARD"),
     ]
-    now = timezone.now()
-    assert _best_candidates(rows, 4, now, None) == [[1, 2, 3, 5]]
-    assert _best_candidates(rows, 5, now, None) == [[1, 2, 3, 7, 8]]
-    assert _best_candidates(rows, 7, now, None) == []
-    assert _best_candidates(rows, 3, now, None, exclude={2}) == [[1, 7, 8]]
+    assert best_blocks(rows, 4) == [[1, 2, 3, 5]]
+    assert best_blocks(rows, 5) == [[1, 2, 3, 7, 8]]
+    assert best_blocks(rows, 7) == []
+    assert best_blocks(rows, 3, exclude={2}) == [[1, 7, 8]]
 
 
 def test_expired_holds_are_free_and_live_holds_and_sales_are_not(now):
@@ -157,16 +156,15 @@ def test_best_available_respects_the_hold_limit_and_the_start_time(now, settings
 
 def test_a_candidate_taken_since_the_map_was_read_is_passed_over(now, monkeypatch):
     """Simulate a stale read: the map says A2+A3 are free but A2 is sold under the lock."""
-    from booking import services
+    from booking import seating
 
     show = make_show("SSSS")
     take(show, ["A2"], now)
     a2 = seat_ids(show, "A2")[0]
-    real = services._best_candidates
+    real = seating.best_blocks
 
-    def stale(rows, quantity, now, seat_type, exclude=frozenset()):
-        rows = [(pk, "AVAILABLE" if pk == a2 else st, hu, ri, c, t) for pk, st, hu, ri, c, t in rows]
-        return real(rows, quantity, now, seat_type, exclude)
+    def stale(rows, quantity, **kwargs):
+        return real([r._replace(free=True) if r.pk == a2 else r for r in rows], quantity, **kwargs)
 
-    monkeypatch.setattr(services, "_best_candidates", stale)
+    monkeypatch.setattr(seating, "best_blocks", stale)
     assert best(show, 2, now) == ["A3", "A4"]

@@ -3,7 +3,6 @@
 Shows and screens change show seats, so their endpoints live in booking/api.
 """
 
-from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -18,7 +17,7 @@ from catalog.api.serializers import (
     TheatreOutputSerializer,
 )
 from catalog.models import Movie, Theatre
-from cinema.api import Conflict, IsStaffOrReadOnly, errors
+from cinema.api import IsStaffOrReadOnly, errors
 
 
 class MovieListApi(APIView):
@@ -91,13 +90,7 @@ class MovieDetailApi(APIView):
     )
     def delete(self, request, movie_id):
         movie = self._movie(request, movie_id)
-        try:
-            services.movie_delete(movie=movie)
-        except ProtectedError as exc:
-            raise Conflict(
-                "This movie has shows, so it cannot be deleted. Set is_active to false to hide it.",
-                code="MOVIE_HAS_SHOWS",
-            ) from exc
+        services.movie_delete(movie=movie)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -165,8 +158,5 @@ class TheatreDetailApi(APIView):
     )
     def delete(self, request, theatre_id):
         theatre = get_object_or_404(Theatre, pk=theatre_id)
-        try:
-            services.theatre_delete(theatre=theatre)
-        except ProtectedError as exc:
-            raise Conflict("This theatre still has screens; delete them first.", code="THEATRE_HAS_SCREENS") from exc
+        services.theatre_delete(theatre=theatre)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,209 @@
+"""Seat maps and holds: the seat map of a show (the hot path: a handful of
+cheap queries, ETag / 304), and holding and releasing seats through
+booking.services.holds."""
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_vary_headers
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from booking import selectors, services
+from booking.api.common import MAX_IDS, viewer
+from booking.api.serializers import (
+    HoldOutputSerializer,
+    SeatOutputSerializer,
+    hold_body,
+)
+from booking.models import SeatStatus, ShowSeat
+from catalog.models import SeatType, Show
+from cinema.api import UTCDateTimeField, errors, id_field, utc_iso
+
+
+# --------------------------------------------------------------------------
+# seat map (the hot path: keep it to a handful of cheap queries)
+# --------------------------------------------------------------------------
+def _etag_matches(header: str, etag: str) -> bool:
+    if not header:
+        return False
+    tags = [t.strip() for t in header.split(",")]
+    return "*" in tags or any(t.removeprefix("W/") == etag for t in tags)
+
+
+class ShowSeatListApi(APIView):
+    OutputSerializer = SeatOutputSerializer
+
+    @extend_schema(
+        operation_id="show_seats_list",
+        summary="The seat map (a plain array); ETag / If-None-Match → 304",
+        parameters=[OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, required=False)],
+        responses={
+            200: OutputSerializer(many=True),
+            304: OpenApiResponse(description="Not modified since the ETag sent."),
+            **errors(404),
+        },
+        tags=["shows"],
+    )
+    def get(self, request, show_id):
+        show = get_object_or_404(Show, pk=show_id)
+        who = viewer(request)
+        # A poller's If-None-Match is checked with one aggregate query, so an
+        # unchanged map never pays for building the body; without one, the
+        # map's own query gives the ETag too (one round trip, not two).
+        if_none_match = request.headers.get("If-None-Match", "")
+        version = selectors.seat_map_version(show=show, viewer=who) if if_none_match else None
+        if version and _etag_matches(if_none_match, f'"{version}"'):
+            response = Response(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            version, seats = selectors.seat_map_with_version(show=show, viewer=who)
+            currency = settings.CURRENCY
+            price_text = {kind: f"{price:.2f}" for kind, price in show.prices.items()}
+            for seat in seats:
+                seat["price"] = price_text[seat["type"]]
+                if seat["expires_at"] is not None:
+                    seat["expires_at"] = utc_iso(seat["expires_at"])
+                seat["currency"] = currency
+            response = Response(seats)
+        etag = f'"{version}"'
+        response["ETag"] = etag
+        response["Cache-Control"] = "private, no-cache"
+        patch_vary_headers(response, ["Authorization", "Cookie"])
+        return response
+
+
+# --------------------------------------------------------------------------
+# holds
+# --------------------------------------------------------------------------
+class SeatLockApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(
+            choices=[SeatStatus.LOCKED, SeatStatus.AVAILABLE],
+            help_text="LOCKED holds the seat; AVAILABLE releases your hold.",
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        message = serializers.CharField(help_text='"Locked" or "Released".')
+        expires_at = UTCDateTimeField(allow_null=True)
+        seat_id = serializers.IntegerField()
+        show_id = serializers.IntegerField()
+
+    @extend_schema(
+        operation_id="seat_lock",
+        summary="Hold or release one seat (seed-compatible)",
+        request=InputSerializer,
+        responses={
+            200: OutputSerializer,
+            **errors(
+                400,
+                401,
+                404,
+                503,
+                e409="SEAT_UNAVAILABLE, SEAT_NOT_HELD, HOLD_LIMIT or SHOW_STARTED.",
+            ),
+        },
+        tags=["holds"],
+    )
+    def patch(self, request, seat_id):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        seat = get_object_or_404(ShowSeat.objects.select_related("show"), pk=seat_id)
+        if data.validated_data["status"] == SeatStatus.LOCKED:
+            hold = services.seats_hold(user=request.user, show=seat.show, seat_ids=[seat.pk])
+            body = {"message": "Locked", "expires_at": hold.expires_at}
+        else:
+            services.seats_release(user=request.user, show=seat.show, seat_ids=[seat.pk])
+            body = {"message": "Released", "expires_at": None}
+        body.update(seat_id=seat.pk, show_id=seat.show_id)
+        return Response(self.OutputSerializer(body).data)
+
+
+class ShowHoldApi(APIView):
+    permission_classes = [IsAuthenticated]
+    OutputSerializer = HoldOutputSerializer
+
+    class InputSerializer(serializers.Serializer):
+        seat_ids = serializers.ListField(
+            child=id_field(),
+            min_length=1,
+            max_length=MAX_IDS,
+            required=False,
+            help_text="Hold exactly these show seats (all or nothing).",
+        )
+        quantity = serializers.IntegerField(
+            min_value=1,
+            max_value=MAX_IDS,
+            required=False,
+            help_text="Or: hold the best N seats together, chosen by the server.",
+        )
+        seat_type = serializers.ChoiceField(choices=SeatType.choices, required=False)
+
+        def validate(self, attrs):
+            if ("seat_ids" in attrs) == ("quantity" in attrs):
+                raise serializers.ValidationError("Send either seat_ids or quantity.")
+            return attrs
+
+    @extend_schema(
+        operation_id="show_holds_list",
+        summary="The caller's unexpired holds on the show",
+        responses={200: OutputSerializer, **errors(401, 404)},
+        tags=["holds"],
+    )
+    def get(self, request, show_id):
+        show = get_object_or_404(Show, pk=show_id)
+        seats = selectors.holds_for_user(user=request.user, show=show)
+        return Response(hold_body(show=show, seats=seats))
+
+    @extend_schema(
+        operation_id="show_holds_create",
+        summary="Hold seats for SEAT_HOLD_SECONDS, all or nothing",
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            **errors(
+                400,
+                401,
+                404,
+                503,
+                e409="SEAT_UNAVAILABLE (with `seats`: the ids not free), HOLD_LIMIT or SHOW_STARTED.",
+            ),
+        },
+        tags=["holds"],
+    )
+    def post(self, request, show_id):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        show = get_object_or_404(Show, pk=show_id)
+        if "seat_ids" in values:
+            hold = services.seats_hold(user=request.user, show=show, seat_ids=values["seat_ids"])
+        else:
+            hold = services.seats_hold_best(
+                user=request.user, show=show, quantity=values["quantity"], seat_type=values.get("seat_type")
+            )
+        body = hold_body(show=show, seats=hold.seats, expires_at=hold.expires_at)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        operation_id="show_holds_release",
+        summary="Release all the caller's holds on the show",
+        responses={
+            200: inline_serializer(
+                "Released",
+                {
+                    "message": serializers.CharField(),
+                    "released": serializers.ListField(child=serializers.IntegerField()),
+                },
+            ),
+            **errors(401, 404, 503),
+        },
+        tags=["holds"],
+    )
+    def delete(self, request, show_id):
+        show = get_object_or_404(Show, pk=show_id)
+        released = services.seats_release_all(user=request.user, show=show)
+        return Response({"message": "Released", "released": released})

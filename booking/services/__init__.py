@@ -1,0 +1,68 @@
+"""The seat rules. Every change to a show seat, a booking or a show's schedule
+goes through this package; the HTML views, the API and the admin all call it.
+
+By concern: locking.py (the durable transaction, user and seat locks),
+holds.py (hold, replace, best available, release), bookings.py (confirm,
+cancel, idempotency, emails), scheduling.py (shows, screen edits). Import the
+public names from here: ``from booking.services import seats_hold``.
+"""
+
+from booking.services.bookings import (
+    CODE_ALPHABET,
+    IDEMPOTENCY_KEY_MAX_LENGTH,
+    BookingOutcome,
+    booking_cancel,
+    booking_confirm,
+    booking_send_confirmation,
+    idempotency_key_clean,
+    idempotency_purge,
+    request_fingerprint,
+)
+from booking.services.holds import (
+    BEST_AVAILABLE_ATTEMPTS,
+    BEST_AVAILABLE_ROUNDS,
+    Hold,
+    hold_replace,
+    seats_hold,
+    seats_hold_best,
+    seats_release,
+    seats_release_all,
+)
+from booking.services.locking import DEADLOCK_RETRIES, lock_error, locked, seats_lock, user_lock
+from booking.services.scheduling import (
+    screen_layout_update,
+    screen_update,
+    show_delete,
+    show_schedule,
+    show_update,
+)
+
+__all__ = [
+    "BEST_AVAILABLE_ATTEMPTS",
+    "BEST_AVAILABLE_ROUNDS",
+    "CODE_ALPHABET",
+    "DEADLOCK_RETRIES",
+    "IDEMPOTENCY_KEY_MAX_LENGTH",
+    "BookingOutcome",
+    "Hold",
+    "booking_cancel",
+    "booking_confirm",
+    "booking_send_confirmation",
+    "hold_replace",
+    "idempotency_key_clean",
+    "idempotency_purge",
+    "lock_error",
+    "locked",
+    "request_fingerprint",
+    "screen_layout_update",
+    "screen_update",
+    "seats_hold",
+    "seats_hold_best",
+    "seats_lock",
+    "seats_release",
+    "seats_release_all",
+    "show_delete",
+    "show_schedule",
+    "show_update",
+    "user_lock",
+]

@@ -1,0 +1,86 @@
+"""Transactions and row locks of the seat services.
+
+Every public write runs in its own durable transaction (``locked``), takes
+``SELECT ... FOR UPDATE`` on the rows it changes, and always in one order: the
+user row first (``user_lock``), then a booking row, then show seats in primary
+key order (``seats_lock``).
+"""
+
+import functools
+import random
+import time
+
+from django.db import OperationalError, connection, transaction
+
+from booking import sql
+from booking.exceptions import LockTimeout
+from booking.models import ShowSeat
+from catalog.models import Show
+
+DEADLOCK_RETRIES = 3
+MYSQL_LOCK_WAIT_TIMEOUT = 1205
+MYSQL_DEADLOCK = 1213
+
+
+def lock_error(exc: OperationalError) -> str | None:
+    """ "deadlock", "timeout" (a lock wait ran out), or None for any other error."""
+    code = exc.args[0] if exc.args else None
+    if code == MYSQL_DEADLOCK:
+        return "deadlock"
+    if code == MYSQL_LOCK_WAIT_TIMEOUT or "database is locked" in str(exc):
+        return "timeout"
+    return None
+
+
+def locked(fn):
+    """Run ``fn`` in ``transaction.atomic(durable=True)``.
+
+    A deadlock rolls everything back and is retried a few times; a lock wait
+    past ``innodb_lock_wait_timeout`` (or SQLite's busy timeout) becomes
+    LockTimeout (503 + Retry-After). Either way a failed call changed nothing.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        for attempt in range(1, DEADLOCK_RETRIES + 1):
+            try:
+                with transaction.atomic(durable=True):
+                    return fn(*args, **kwargs)
+            except OperationalError as exc:
+                kind = lock_error(exc)
+                if kind == "deadlock" and attempt < DEADLOCK_RETRIES:
+                    time.sleep(random.uniform(0.005, 0.03) * attempt)
+                    continue
+                if kind:
+                    raise LockTimeout("Those seats are busy right now. Please try again in a moment.") from exc
+                raise
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+_locked = locked  # the name the services used before the split
+
+
+def user_lock(user) -> None:
+    """Serialize one user's own seat changes, so the per-user limit holds even
+    when the same person fires several requests at once.
+
+    Lock order everywhere: this user row first, then a booking row, then show
+    seats in pk order. Taking it first also keeps InnoDB's foreign-key checks
+    (a shared lock on the user row when a hold, booking or cancellation names
+    the user) from closing a cycle with another transaction of the same user.
+    """
+    if connection.features.has_select_for_update:
+        sql.user_lock_sql(user)
+    else:  # SQLite: the write transaction is the lock
+        sql.user_lock_orm(user)
+
+
+def seats_lock(show: Show, seat_ids, *, skip_locked: bool = False) -> list[ShowSeat]:
+    """Lock the show's seats among ``seat_ids``, in pk order."""
+    return list(
+        ShowSeat.objects.select_for_update(skip_locked=skip_locked)
+        .filter(show_id=show.pk, pk__in=seat_ids)
+        .order_by("pk")
+    )

@@ -1,0 +1,125 @@
+"""The hand-written SQL, each query beside its ORM twin.
+
+Only queries the benchmark justified are written by hand (docs/performance.md):
+they run on every hold, booking or seat-map poll, and through the ORM their
+compilation cost more CPU than the database spent running them. Each
+``*_sql`` function answers exactly what its ``*_orm`` twin answers (a test,
+booking/tests/test_sql.py, checks it on every backend), and the free-seat rule
+in SQL is the twin of booking.models.free_q.
+"""
+
+from datetime import datetime
+from typing import NamedTuple
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Sum
+
+from booking.models import SeatStatus, ShowSeat, free_q, held_q, hold_expired
+from catalog.models import Seat
+
+# booking.models.free_q in SQL; parameters: AVAILABLE, LOCKED, now.
+FREE_SQL = "(ss.status = %s OR (ss.status = %s AND ss.held_until <= %s))"
+
+
+def _free_params(at) -> list:
+    return [SeatStatus.AVAILABLE.value, SeatStatus.LOCKED.value, at]
+
+
+# --------------------------------------------------------------------------
+# the user-row lock every hold, booking and cancellation starts with
+# --------------------------------------------------------------------------
+def user_lock_sql(user) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {get_user_model()._meta.db_table} WHERE id = %s FOR UPDATE",
+            [user.pk],
+        )
+        cursor.fetchall()
+
+
+def user_lock_orm(user) -> None:
+    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+
+
+# --------------------------------------------------------------------------
+# seat-map totals behind the ETag (every poll of every seat map)
+# --------------------------------------------------------------------------
+class MapTotals(NamedTuple):
+    version_sum: int
+    count: int
+    pk_sum: int
+    expired: int
+
+
+def map_totals_sql(*, show_id: int, now: datetime) -> MapTotals:
+    sql = (
+        "SELECT COALESCE(SUM(version), 0), COUNT(*), COALESCE(SUM(id), 0),"
+        " COALESCE(SUM(CASE WHEN status = %s AND held_until <= %s THEN 1 ELSE 0 END), 0)"
+        f" FROM {ShowSeat._meta.db_table} WHERE show_id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [SeatStatus.LOCKED.value, connection.ops.adapt_datetimefield_value(now), show_id])
+        return MapTotals(*(int(value) for value in cursor.fetchone()))
+
+
+def map_totals_orm(*, show_id: int, now: datetime) -> MapTotals:
+    seats = ShowSeat.objects.filter(show_id=show_id)
+    totals = seats.aggregate(version_sum=Sum("version"), pk_sum=Sum("pk"))
+    expired = sum(1 for status, until in seats.values_list("status", "held_until") if hold_expired(status, until, now))
+    return MapTotals(totals["version_sum"] or 0, seats.count(), totals["pk_sum"] or 0, expired)
+
+
+# --------------------------------------------------------------------------
+# the map the best-seat search reads (booking.seating)
+# --------------------------------------------------------------------------
+class BestRow(NamedTuple):
+    """One seat of the show as booking.seating reads it (free decided in SQL)."""
+
+    pk: int
+    free: bool
+    row_index: int
+    column: int
+    seat_type: str
+    mine: bool  # held by the asking user, unexpired
+    seat_id: int
+    row_label: str
+    number: int
+
+
+def best_rows_sql(*, show_id: int, user, now: datetime) -> list[BestRow]:
+    ops = connection.ops
+    sql = (
+        f"SELECT ss.id, CASE WHEN {FREE_SQL} THEN 1 ELSE 0 END,"
+        " s.row_index, s.{column}, s.seat_type,"
+        " CASE WHEN ss.status = %s AND ss.held_by_id = %s AND ss.held_until > %s THEN 1 ELSE 0 END,"
+        " s.id, s.row_label, s.number"
+        " FROM {show_seat} ss INNER JOIN {seat} s ON s.id = ss.seat_id WHERE ss.show_id = %s"
+    ).format(column=ops.quote_name("column"), show_seat=ShowSeat._meta.db_table, seat=Seat._meta.db_table)
+    at = ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*_free_params(at), SeatStatus.LOCKED.value, user.pk, at, show_id])
+        return [
+            BestRow(pk, bool(free), row_index, column, kind, bool(mine), seat_id, label, number)
+            for pk, free, row_index, column, kind, mine, seat_id, label, number in cursor.fetchall()
+        ]
+
+
+def best_rows_orm(*, show_id: int, user, now: datetime) -> list[BestRow]:
+    seats = ShowSeat.objects.filter(show_id=show_id).select_related("seat")
+    free = set(seats.filter(free_q(now)).values_list("pk", flat=True))
+    mine = set(seats.filter(held_q(now), held_by_id=user.pk).values_list("pk", flat=True))
+    return [
+        BestRow(
+            s.pk,
+            s.pk in free,
+            s.seat.row_index,
+            s.seat.column,
+            s.seat.seat_type,
+            s.pk in mine,
+            s.seat_id,
+            s.seat.row_label,
+            s.seat.number,
+        )
+        for s in seats
+    ]
