@@ -1,3 +1,6 @@
+"""Fixtures shared by every app's tests. Factories are in tests/factories.py,
+API helpers (client_for, seat_ids, seat_map) in tests/api.py."""
+
 import pytest
 from django.core.cache import cache
 
@@ -21,3 +24,41 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "mysql_only" in item.keywords:
             item.add_marker(skip)
+
+
+# --------------------------------------------------------------------------
+# people and a show (the API tests of every app use them)
+# --------------------------------------------------------------------------
+@pytest.fixture
+def api():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def user(db):
+    from tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def other(db):
+    from tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def staff(db):
+    from tests.factories import StaffFactory
+
+    return StaffFactory()
+
+
+@pytest.fixture
+def show(db):
+    from tests.factories import ShowFactory
+
+    return ShowFactory()

@@ -1,9 +1,11 @@
 """Forms of the booking pages. They only parse input: the rules live in
-booking/services.py."""
+booking/services/."""
 
 import uuid
 
 from django import forms
+
+from booking.services import IDEMPOTENCY_KEY_MAX_LENGTH
 
 
 class SeatIdsField(forms.Field):
@@ -30,7 +32,7 @@ class ConfirmForm(forms.Form):
     seats = SeatIdsField(required=True, error_messages={"required": "You have no seats to book."})
     # One key per rendering of the checkout page: a double click or a resubmit
     # replays the first booking instead of failing.
-    idempotency_key = forms.CharField(max_length=64, required=False)
+    idempotency_key = forms.CharField(max_length=IDEMPOTENCY_KEY_MAX_LENGTH, required=False)
 
     @staticmethod
     def new_key() -> str:

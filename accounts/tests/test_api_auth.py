@@ -6,9 +6,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt.backends import TokenBackend
 
 from accounts.models import User
-from booking.tests.api_support import *  # noqa: F403
-from booking.tests.api_support import client_for
 from cinema.keys import generate_key_pair
+from tests.api import client_for
 from tests.factories import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,7 @@ from django.utils import timezone
 from booking.exceptions import LockTimeout
 from booking.models import Booking, IdempotencyRecord, SeatStatus, ShowSeat
 from booking.services import booking_confirm, request_fingerprint, seats_hold
-from booking.tests.api_support import *  # noqa: F403
-from booking.tests.api_support import client_for, seat_ids
+from tests.api import client_for, seat_ids
 from tests.factories import ShowFactory
 
 pytestmark = pytest.mark.django_db

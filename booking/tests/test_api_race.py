@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from booking.models import SeatStatus, ShowSeat
-from booking.tests.api_support import client_for, seat_ids
+from tests.api import client_for, seat_ids
 from tests.factories import ShowFactory, UserFactory
 
 THREADS = 20

@@ -8,9 +8,8 @@ import pytest
 from django.utils import timezone
 
 from booking.services import booking_confirm, seats_hold
-from booking.tests.api_support import *  # noqa: F403
-from booking.tests.api_support import client_for, seat_ids
 from catalog.models import Screen, Show
+from tests.api import client_for, seat_ids
 from tests.factories import MovieFactory, ScreenFactory, ShowFactory, TheatreFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,7 @@ from django.utils import timezone
 from booking.api.serializers import hold_body, hold_body_serialized
 from booking.models import Booking, IdempotencyRecord, SeatStatus, ShowSeat
 from booking.services import seats_hold, seats_hold_best
-from booking.tests.api_support import *  # noqa: F403
-from booking.tests.api_support import client_for, seat_ids
+from tests.api import client_for, seat_ids
 from tests.factories import ShowFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -2,9 +2,8 @@
 
 import pytest
 
-from booking.tests.api_support import *  # noqa: F403
-from booking.tests.api_support import client_for
 from catalog.models import Movie
+from tests.api import client_for
 from tests.factories import MovieFactory, ScreenFactory, ShowFactory, TheatreFactory
 
 pytestmark = pytest.mark.django_db

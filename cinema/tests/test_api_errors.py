@@ -3,8 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from booking.tests.api_support import *  # noqa: F403
-from booking.tests.api_support import client_for
+from tests.api import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,8 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from booking.models import SeatStatus, ShowSeat
-from booking.tests.api_support import *  # noqa: F403
-from booking.tests.api_support import client_for, seat_ids
 from catalog.models import Show
+from tests.api import client_for, seat_ids
 from tests.factories import MovieFactory, ScreenFactory, ShowFactory
 
 pytestmark = pytest.mark.django_db

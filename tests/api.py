@@ -1,12 +1,8 @@
-"""Fixtures shared by the API tests (import them with ``from booking.tests.api_support import *``)."""
+"""Helpers for the API tests (the fixtures api, user, other, staff and show
+are in the root conftest.py)."""
 
-import pytest
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
-
-from tests.factories import ShowFactory, StaffFactory, UserFactory
-
-__all__ = ["api", "user", "other", "staff", "show", "client_for", "seat_ids", "seat_map"]
 
 
 def client_for(user=None) -> APIClient:
@@ -24,28 +20,3 @@ def seat_ids(show, n=None):
 
 def seat_map(client, show):
     return client.get(f"/api/v1/shows/{show.pk}/seats")
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-@pytest.fixture
-def user(db):
-    return UserFactory()
-
-
-@pytest.fixture
-def other(db):
-    return UserFactory()
-
-
-@pytest.fixture
-def staff(db):
-    return StaffFactory()
-
-
-@pytest.fixture
-def show(db):
-    return ShowFactory()
