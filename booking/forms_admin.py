@@ -7,7 +7,7 @@ turn its domain errors into form errors. The service is called from
 screen, seats in use) is shown on the form like any other validation error
 instead of surfacing as a 500 after the form was accepted. The admin views
 that use these forms run without Django's outer transaction (see
-booking/admin.py), so each service owns its transaction.
+cinema/admin_helpers.py), so each service owns its transaction.
 """
 
 import re

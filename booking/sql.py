@@ -77,11 +77,11 @@ class BestRow(NamedTuple):
     """One seat of the show as booking.seating reads it (free decided in SQL)."""
 
     pk: int
-    free: bool
+    free: int  # 1 or 0 (as the database answers it; read it as a truth value)
     row_index: int
     column: int
     seat_type: str
-    mine: bool  # held by the asking user, unexpired
+    mine: int  # 1 or 0: held by the asking user, unexpired
     seat_id: int
     row_label: str
     number: int
@@ -99,10 +99,7 @@ def best_rows_sql(*, show_id: int, user, now: datetime) -> list[BestRow]:
     at = ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
         cursor.execute(sql, [*_free_params(at), SeatStatus.LOCKED.value, user.pk, at, show_id])
-        return [
-            BestRow(pk, bool(free), row_index, column, kind, bool(mine), seat_id, label, number)
-            for pk, free, row_index, column, kind, mine, seat_id, label, number in cursor.fetchall()
-        ]
+        return list(map(BestRow._make, cursor.fetchall()))
 
 
 def best_rows_orm(*, show_id: int, user, now: datetime) -> list[BestRow]:

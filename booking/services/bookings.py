@@ -10,7 +10,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -25,7 +24,13 @@ from booking.exceptions import (
     SeatUnavailable,
 )
 from booking.models import Booking, BookingSeat, BookingStatus, IdempotencyRecord, SeatStatus, ShowSeat
-from booking.services.common import seat_ids_clean, seats_check_known, seats_set_free, show_ensure_not_started
+from booking.services.common import (
+    seat_ids_clean,
+    seats_check_known,
+    seats_end_hold,
+    seats_set_free,
+    show_ensure_not_started,
+)
 from booking.services.locking import locked, seats_lock, user_lock
 from catalog.models import Seat, Show
 
@@ -160,14 +165,7 @@ def _sell(ids: list[int], lines: list[BookingSeat], now: datetime) -> None:
         # Only reachable if a seat row said LOCKED while a sale stood: the
         # database's one-active-sale constraint is the last word.
         raise SeatUnavailable("Sorry, some of those seats are already sold.", seats=ids) from exc
-    ShowSeat.objects.filter(pk__in=ids).update(
-        status=SeatStatus.SOLD,
-        held_by=None,
-        held_at=None,
-        held_until=None,
-        version=F("version") + 1,
-        updated_at=now,
-    )
+    seats_end_hold(ids, status=SeatStatus.SOLD, now=now)
 
 
 @locked

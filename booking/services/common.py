@@ -35,12 +35,17 @@ def seats_check_known(seats: list[ShowSeat], seat_ids: list[int]) -> None:
         )
 
 
-def seats_set_free(pks) -> None:
+def seats_end_hold(pks, *, status: str, now: datetime | None = None) -> None:
+    """Set the seats' status with no hold on them (freed, or sold), bumping their version."""
     ShowSeat.objects.filter(pk__in=pks).update(
-        status=SeatStatus.AVAILABLE,
+        status=status,
         held_by=None,
         held_at=None,
         held_until=None,
         version=F("version") + 1,
-        updated_at=timezone.now(),
+        updated_at=now or timezone.now(),
     )
+
+
+def seats_set_free(pks) -> None:
+    seats_end_hold(pks, status=SeatStatus.AVAILABLE)
