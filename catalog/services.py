@@ -4,7 +4,7 @@ Anything that creates or changes shows or edits a screen (and so touches
 show seats) lives in booking/services/scheduling.py, which calls in here.
 """
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
 from catalog.exceptions import MovieHasShows, ScreenHasShows, ScreenNameTaken, TheatreHasScreens
@@ -16,8 +16,22 @@ def screen_name_check(*, screen: Screen) -> None:
     """ScreenNameTaken if another screen of its theatre has its name."""
     taken = Screen.objects.filter(theatre_id=screen.theatre_id, name=screen.name).exclude(pk=screen.pk).exists()
     if taken:
-        message = "This theatre already has a screen of that name."
-        raise ScreenNameTaken(message, fields={"name": [message]})
+        raise _name_taken()
+
+
+def screen_save(*, screen: Screen) -> None:
+    """Save the screen; should a concurrent edit take the name first, the
+    unique index decides and the loser gets ScreenNameTaken, not a 500."""
+    try:
+        with transaction.atomic():
+            screen.save()
+    except IntegrityError as exc:
+        raise _name_taken() from exc
+
+
+def _name_taken() -> ScreenNameTaken:
+    message = "This theatre already has a screen of that name."
+    return ScreenNameTaken(message, fields={"name": [message]})
 
 
 def screen_seats_plan(*, screen: Screen) -> tuple[list[Seat], list[Seat], list[int]]:
@@ -71,7 +85,7 @@ def screen_create(*, theatre: Theatre, name: str, layout) -> Screen:
     screen = Screen(theatre=theatre, name=name, layout=layout if isinstance(layout, str) else layout_text(layout))
     screen_name_check(screen=screen)
     screen.full_clean(validate_constraints=False)
-    screen.save()
+    screen_save(screen=screen)
     new, changed, dropped = screen_seats_plan(screen=screen)
     screen_seats_apply(new=new, changed=changed, dropped=dropped)
     return screen

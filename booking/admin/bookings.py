@@ -12,11 +12,7 @@ from django.utils import timezone
 
 from booking.admin.shows import ShowDateFilter
 from booking.exceptions import BookingError, CancellationClosed
-from booking.models import (
-    Booking,
-    BookingSeat,
-    BookingStatus,
-)
+from booking.models import Booking, BookingSeat, BookingStatus
 from booking.services import booking_cancel
 from cinema.admin_helpers import local_text as _local
 

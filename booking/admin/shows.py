@@ -19,11 +19,7 @@ from django.utils.safestring import mark_safe
 
 from booking.exceptions import BookingError
 from booking.forms_admin import ShowAdminForm, ShowBulkScheduleForm
-from booking.models import (
-    Booking,
-    ShowSeat,
-    seat_counts_annotation,
-)
+from booking.models import Booking, ShowSeat, seat_counts_annotation
 from booking.selectors import seat_counts, seat_grid, seat_map_for_show
 from booking.services import show_delete, show_schedule
 from catalog.models import Show

@@ -10,10 +10,7 @@ from rest_framework.views import APIView
 
 from booking import selectors, services
 from booking.api.common import MAX_IDS
-from booking.api.serializers import (
-    BookingOutputSerializer,
-    StaffBookingOutputSerializer,
-)
+from booking.api.serializers import BookingOutputSerializer, StaffBookingOutputSerializer
 from booking.models import Booking
 from catalog.models import Show
 from cinema.api import IsStaff, errors, id_field

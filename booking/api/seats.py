@@ -13,11 +13,7 @@ from rest_framework.views import APIView
 
 from booking import selectors, services
 from booking.api.common import MAX_IDS, viewer
-from booking.api.serializers import (
-    HoldOutputSerializer,
-    SeatOutputSerializer,
-    hold_body,
-)
+from booking.api.serializers import HoldOutputSerializer, SeatOutputSerializer, hold_body
 from booking.models import SeatStatus, ShowSeat
 from catalog.models import SeatType, Show
 from cinema.api import UTCDateTimeField, errors, id_field, utc_iso

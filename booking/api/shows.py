@@ -9,10 +9,7 @@ from rest_framework.views import APIView
 
 from booking import selectors, services
 from booking.api.common import FIRST_DATE, LAST_DATE, ShowStartField, lookup
-from booking.api.serializers import (
-    PricesField,
-    ShowOutputSerializer,
-)
+from booking.api.serializers import PricesField, ShowOutputSerializer
 from catalog import selectors as catalog_selectors
 from catalog.models import Movie, Screen, Show
 from cinema.api import IsStaff, IsStaffOrReadOnly, errors, id_field

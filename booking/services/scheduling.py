@@ -17,7 +17,7 @@ from booking.models import Booking, BookingSeat, ShowSeat
 from booking.services.locking import locked
 from catalog.layout import layout_text
 from catalog.models import Movie, Screen, Seat, SeatType, Show, Theatre, overlap_message
-from catalog.services import screen_name_check, screen_seats_apply, screen_seats_plan
+from catalog.services import screen_name_check, screen_save, screen_seats_apply, screen_seats_plan
 
 
 def _apply_prices(show: Show, prices: dict | None) -> None:
@@ -143,7 +143,7 @@ def screen_update(
     if layout is not None:
         _layout_follow(screen, now or timezone.now())
     else:
-        screen.save()
+        screen_save(screen=screen)
     return screen
 
 
@@ -173,7 +173,7 @@ def _layout_follow(screen: Screen, now: datetime) -> None:
                 seats=sorted(in_use),
             )
         ShowSeat.objects.filter(seat_id__in=dropped).delete()
-    screen.save()
+    screen_save(screen=screen)
     screen_seats_apply(new=new, changed=changed, dropped=dropped)
     if new:
         # Read the new ids back: MySQL 8's bulk insert does not return them.

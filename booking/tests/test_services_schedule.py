@@ -163,3 +163,15 @@ def test_a_bad_layout_is_a_validation_error():
         screen_layout_update(screen=screen, layout="SX")
     screen.refresh_from_db()
     assert screen.layout == "SS"
+
+
+def test_screen_update_edits_name_and_layout_in_one_call_and_keeps_names_unique():
+    from booking.services import screen_update
+    from catalog.exceptions import ScreenNameTaken
+
+    screen = ScreenFactory(name="One")
+    other = ScreenFactory(theatre=screen.theatre, name="Two")
+    with pytest.raises(ScreenNameTaken):
+        screen_update(screen=other, name="One")
+    assert screen_update(screen=other, name="Three", layout="SSS").name == "Three"
+    assert screen_update(screen=other, name="Three").seats.count() == 3  # its own name is not "taken"
