@@ -134,6 +134,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# New accounts per client address and for everyone (API and page alike).
+REGISTER_RATE_PER_IP = env.str("REGISTER_RATE_PER_IP", default="10/hour")
+REGISTER_RATE_GLOBAL = env.str("REGISTER_RATE_GLOBAL", default="1000/hour")
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "catalog:home"
 LOGOUT_REDIRECT_URL = "catalog:home"
@@ -148,6 +151,11 @@ AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "cinema.client_ip.client_ip"  # the NUM_PROXIES rule, as for throttles
+
+# How many reverse proxies of ours append to X-Forwarded-For. 0: ignore the
+# header and use the socket's address (anything else lets clients pick theirs).
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
 # --- i18n / time --------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -192,6 +200,7 @@ REST_FRAMEWORK = {
         "user": env.str("THROTTLE_USER", default="600/min"),
         "login": env.str("THROTTLE_LOGIN", default="10/min"),
     },
+    "NUM_PROXIES": NUM_PROXIES,
     "EXCEPTION_HANDLER": "cinema.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "cinema.schema.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
@@ -15,6 +16,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.api.serializers import UserOutputSerializer
 from accounts.services import user_register
+from accounts.throttles import REGISTER_THROTTLES
 from cinema.api import errors
 
 BEARER = 'Bearer realm="api"'
@@ -87,6 +89,8 @@ class LoginApi(_TokenlessApi):
 
 
 class RegisterApi(_TokenlessApi):
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, *REGISTER_THROTTLES]
+
     class InputSerializer(serializers.Serializer):
         email = serializers.EmailField(max_length=254)
         password = serializers.CharField(max_length=1024, trim_whitespace=False)
