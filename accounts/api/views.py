@@ -1,7 +1,7 @@
 """Accounts API: log in (JWT), register, refresh, log out, me."""
 
 from django.conf import settings
-from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -10,12 +10,11 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.api.serializers import UserOutputSerializer
-from accounts.services import user_register
+from accounts.services import token_refresh, user_register
 from accounts.throttles import REGISTER_THROTTLES
 from cinema.api import errors
 
@@ -124,14 +123,10 @@ class TokenRefreshApi(_TokenlessApi):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        refresher = TokenRefreshSerializer(data=data.validated_data)
         try:
-            refresher.is_valid(raise_exception=True)
+            tokens = token_refresh(refresh=data.validated_data["refresh"])
         except TokenError as exc:
             raise InvalidToken(exc.args[0]) from exc
-        except get_user_model().DoesNotExist as exc:
-            raise exceptions.AuthenticationFailed("No active account found for the given token.") from exc
-        tokens = refresher.validated_data
         return Response({"token": tokens["access"], "access": tokens["access"], "refresh": tokens["refresh"]})
 
 
