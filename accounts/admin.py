@@ -3,7 +3,10 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
+from accounts.forms import AdminLoginForm
 from accounts.models import User
+
+admin.site.login_form = AdminLoginForm
 
 
 class UserAddForm(AdminUserCreationForm):
@@ -35,12 +38,12 @@ class UserAdmin(BaseUserAdmin):
     add_form = UserAddForm
     ordering = ["email"]
     list_display = ["email", "name", "is_staff", "is_active", "group_names", "date_joined", "last_login"]
-    list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "email_verified", "groups"]
     search_fields = ["email", "name"]
     actions = ["deactivate_users", "activate_users"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Personal info", {"fields": ["name"]}),
+        ("Personal info", {"fields": ["name", "email_verified"]}),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Important dates", {"fields": ["last_login", "date_joined"]}),
     ]

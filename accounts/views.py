@@ -2,12 +2,15 @@
 
 import math
 
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import LoginView, RedirectURLMixin
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
 from django.views.generic.edit import FormView
 
 from accounts.forms import LoginForm, RegisterForm
+from accounts.services import email_verify, user_register
 from accounts.throttles import LOGIN_THROTTLES, REGISTER_THROTTLES
 from cinema.throttling import throttle_wait
 
@@ -49,7 +52,18 @@ class RegisterView(ThrottledPostMixin, RedirectURLMixin, FormView):
     next_page = "catalog:home"
 
     def form_valid(self, form):
-        user = form.save()
+        data = form.cleaned_data
+        try:
+            user = user_register(
+                email=data["email"],
+                password=data["password1"],
+                name=data["name"],
+                verify_url=self.request.build_absolute_uri("/"),
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            return self.form_invalid(form)
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
         return super().form_valid(form)
 
@@ -57,3 +71,14 @@ class RegisterView(ThrottledPostMixin, RedirectURLMixin, FormView):
         context = super().get_context_data(**kwargs)
         context[self.redirect_field_name] = self.get_redirect_url()
         return context
+
+
+def verify_email(request, token):
+    """The link from the verification email."""
+    try:
+        email_verify(token=token)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, "Thank you: your email address is confirmed.")
+    return redirect("catalog:home")

@@ -14,7 +14,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.api.serializers import UserOutputSerializer
-from accounts.services import token_refresh, user_register
+from accounts.services import email_normalize, token_refresh, user_register
 from accounts.throttles import REGISTER_THROTTLES
 from cinema.api import errors
 
@@ -50,6 +50,9 @@ class LoginApi(_TokenlessApi):
         email = serializers.CharField(max_length=254)
         password = serializers.CharField(max_length=1024, trim_whitespace=False)
 
+        def validate_email(self, value):
+            return email_normalize(value)
+
     class OutputSerializer(serializers.Serializer):
         token = serializers.CharField(help_text="Access token (JWT, 15 minutes).")
         access = serializers.CharField(help_text="Same as token.")
@@ -71,7 +74,7 @@ class LoginApi(_TokenlessApi):
         django_request = request._request
         user = authenticate(
             request=django_request,
-            email=data.validated_data["email"].strip(),
+            email=data.validated_data["email"],
             password=data.validated_data["password"],
         )
         if getattr(django_request, "axes_locked_out", False):
@@ -105,7 +108,7 @@ class RegisterApi(_TokenlessApi):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = user_register(**data.validated_data)
+        user = user_register(**data.validated_data, verify_url=request.build_absolute_uri("/"))
         return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
