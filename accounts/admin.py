@@ -5,8 +5,28 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from accounts.forms import AdminLoginForm
 from accounts.models import User
+from accounts.throttles import LOGIN_THROTTLES
+from cinema.throttling import throttle_wait
 
 admin.site.login_form = AdminLoginForm
+
+
+def _throttled_admin_login(login):
+    """The admin's login shares the login page's per-address limit."""
+
+    def view(request, extra_context=None):
+        from accounts.views import rate_limited_page
+
+        if request.method == "POST":
+            wait = throttle_wait(request, LOGIN_THROTTLES)
+            if wait is not None:
+                return rate_limited_page(request, wait=wait, message="Too many login attempts from your network.")
+        return login(request, extra_context)
+
+    return view
+
+
+admin.site.login = _throttled_admin_login(admin.site.login)
 
 
 class UserAddForm(AdminUserCreationForm):

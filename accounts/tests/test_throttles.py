@@ -66,6 +66,14 @@ def test_login_page_is_limited_per_address_across_emails(client, monkeypatch):
     assert r.status_code == 429
 
 
+def test_admin_login_shares_the_per_address_limit(client, monkeypatch):
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "login", "2/min")
+    codes = [
+        client.post("/admin/login/", {"username": f"v{n}@example.com", "password": "g"}).status_code for n in range(3)
+    ]
+    assert codes == [200, 200, 429]
+
+
 def test_anonymous_throttle_is_not_escaped_by_rotating_forwarded_for(monkeypatch):
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "anon", "3/min")
     codes = [APIClient().get("/api/v1/movies", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code for n in range(4)]
