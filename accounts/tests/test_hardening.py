@@ -104,7 +104,7 @@ def test_registration_emails_a_verification_link_that_verifies(client, settings,
 
 
 def test_a_bad_or_stale_verification_link_changes_nothing(client, settings):
-    user = UserFactory()
+    user = UserFactory(email_verified=False)
     token = email_verification_token(user=user)
     User.objects.filter(pk=user.pk).update(email="changed@example.com")
     r = client.get(f"/accounts/verify/{token}/", follow=True)
@@ -116,7 +116,7 @@ def test_a_bad_or_stale_verification_link_changes_nothing(client, settings):
 
 def test_verification_is_not_required_by_default_in_tests(settings):
     assert not settings.REQUIRE_EMAIL_VERIFICATION
-    assert user_may_hold_seats(user=UserFactory())
+    assert user_may_hold_seats(user=UserFactory(email_verified=False))
 
 
 def test_a_failed_verification_email_is_logged_not_raised(settings, caplog):
@@ -126,3 +126,10 @@ def test_a_failed_verification_email_is_logged_not_raised(settings, caplog):
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 1
     assert email_verification_send(user=UserFactory()) is False
     assert "Could not send the verification email" in caplog.text
+
+
+def test_verification_when_required_blocks_unverified_customers_only(settings):
+    settings.REQUIRE_EMAIL_VERIFICATION = True
+    assert not user_may_hold_seats(user=UserFactory(email_verified=False))
+    assert user_may_hold_seats(user=UserFactory(email_verified=True))
+    assert user_may_hold_seats(user=StaffFactory(email_verified=False))
