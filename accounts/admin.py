@@ -3,7 +3,30 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
+from accounts.forms import AdminLoginForm
 from accounts.models import User
+from accounts.throttles import LOGIN_THROTTLES
+from cinema.throttling import throttle_wait
+
+admin.site.login_form = AdminLoginForm
+
+
+def _throttled_admin_login(login):
+    """The admin's login shares the login page's per-address limit."""
+
+    def view(request, extra_context=None):
+        from accounts.views import rate_limited_page
+
+        if request.method == "POST":
+            wait = throttle_wait(request, LOGIN_THROTTLES)
+            if wait is not None:
+                return rate_limited_page(request, wait=wait, message="Too many login attempts from your network.")
+        return login(request, extra_context)
+
+    return view
+
+
+admin.site.login = _throttled_admin_login(admin.site.login)
 
 
 class UserAddForm(AdminUserCreationForm):
@@ -35,12 +58,12 @@ class UserAdmin(BaseUserAdmin):
     add_form = UserAddForm
     ordering = ["email"]
     list_display = ["email", "name", "is_staff", "is_active", "group_names", "date_joined", "last_login"]
-    list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "email_verified", "groups"]
     search_fields = ["email", "name"]
     actions = ["deactivate_users", "activate_users"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Personal info", {"fields": ["name"]}),
+        ("Personal info", {"fields": ["name", "email_verified"]}),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Important dates", {"fields": ["last_login", "date_joined"]}),
     ]

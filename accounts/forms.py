@@ -1,9 +1,34 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
 
+from accounts.services import email_normalize
 
-class LoginForm(AuthenticationForm):
+
+class NormalizedEmailLoginMixin:
+    """The login name is an email address, normalised as stored.
+
+    Django's AuthenticationForm sets the field's ``max_length`` after the
+    field is built, so no length check runs; a 300-character name went on to
+    django-axes, which writes it to a 255-character column (a DataError on
+    MySQL). Normalising here refuses it with a form error before anyone
+    authenticates or records anything."""
+
+    def clean_username(self):
+        try:
+            return email_normalize(self.cleaned_data["username"])
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(
+                "Please enter a correct email address and password.", code="invalid_login"
+            ) from exc
+
+
+class AdminLoginForm(NormalizedEmailLoginMixin, AdminAuthenticationForm):
+    """The admin's login form (admin.site.login_form)."""
+
+
+class LoginForm(NormalizedEmailLoginMixin, AuthenticationForm):
     """Django's login form, with the username field shown as "Email".
 
     The POST field stays ``username`` (django-axes reads it)."""
@@ -45,7 +70,7 @@ class RegisterForm(BaseUserCreationForm):
             self.fields[invalid[0]].widget.attrs["autofocus"] = True
 
     def clean_email(self):
-        email = get_user_model().objects.normalize_email(self.cleaned_data["email"]).lower()
+        email = email_normalize(self.cleaned_data["email"])
         if get_user_model().objects.filter(email__iexact=email).exists():
             raise forms.ValidationError("An account with this email already exists. Log in instead?")
         return email

@@ -3,6 +3,8 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
 
+from cinema.validators import validate_single_line
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -36,7 +38,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A moviegoer or a member of staff. Logs in with email and password."""
 
     email = models.EmailField("email address", unique=True)
-    name = models.CharField("display name", max_length=150)
+    name = models.CharField("display name", max_length=150, validators=[validate_single_line])
     is_staff = models.BooleanField(
         "staff status",
         default=False,
@@ -48,6 +50,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text="Unticking this stops the user logging in and voids their API tokens.",
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    email_verified = models.BooleanField(
+        "email verified",
+        default=False,
+        help_text="The user opened the link we emailed. Needed to hold seats when REQUIRE_EMAIL_VERIFICATION is on.",
+    )
 
     objects = UserManager()
 

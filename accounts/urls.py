@@ -9,4 +9,5 @@ urlpatterns = [
     path("login/", views.SiteLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("register/", views.RegisterView.as_view(), name="register"),
+    path("verify/<str:token>/", views.verify_email, name="verify_email"),
 ]

@@ -116,6 +116,10 @@ def app_env() -> dict:
         THROTTLE_ANON="10000000/min",
         THROTTLE_USER="10000000/min",
         THROTTLE_LOGIN="10000000/min",
+        REGISTER_RATE_PER_IP="10000000/min",
+        REGISTER_RATE_GLOBAL="10000000/min",
+        # The rush's users are registered a moment before they buy.
+        REQUIRE_EMAIL_VERIFICATION="false",
         CACHE_URL=cache_url,
         EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
         LOG_LEVEL="WARNING",

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.layout import LayoutError, normalize_rows, parse_layout
+from cinema.validators import validate_single_line
 
 
 class SeatType(models.TextChoices):
@@ -18,7 +19,7 @@ class SeatType(models.TextChoices):
 
 
 class Movie(models.Model):
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     description = models.TextField(blank=True)
     duration_mins = models.PositiveSmallIntegerField("duration (minutes)", validators=[MinValueValidator(1)])
     rating = models.CharField("content rating", max_length=10, blank=True, help_text="e.g. U, UA, A, PG-13")
@@ -40,9 +41,9 @@ class Movie(models.Model):
 
 
 class Theatre(models.Model):
-    name = models.CharField(max_length=200)
-    city = models.CharField(max_length=100, db_index=True)
-    address = models.CharField(max_length=300, blank=True)
+    name = models.CharField(max_length=200, validators=[validate_single_line])
+    city = models.CharField(max_length=100, db_index=True, validators=[validate_single_line])
+    address = models.CharField(max_length=300, blank=True, validators=[validate_single_line])
 
     class Meta:
         ordering = ["city", "name"]
@@ -55,7 +56,7 @@ class Screen(models.Model):
     """An auditorium. Its seats come from the layout text (see catalog.layout)."""
 
     theatre = models.ForeignKey(Theatre, on_delete=models.PROTECT, related_name="screens")
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[validate_single_line])
     layout = models.TextField(
         help_text="One line per row, front row first: S standard, P premium, R recliner, A accessible, _ gap."
     )

@@ -12,6 +12,24 @@ from django.utils import timezone
 
 from catalog.models import Movie, Show, Theatre
 
+
+# --------------------------------------------------------------------------
+# what is on sale: the one rule
+# --------------------------------------------------------------------------
+def shows_on_sale(*, now: datetime | None = None) -> QuerySet[Show]:
+    """Shows moviegoers may see and book: their movie is active and they have
+    not started. Pages, the API and the seat services all start from here (a
+    deactivated movie's shows disappear everywhere at once)."""
+    now = now or timezone.now()
+    return Show.objects.filter(movie__is_active=True, start_time__gt=now)
+
+
+def show_is_on_sale(*, show: Show, now: datetime | None = None) -> bool:
+    """The same rule for a show already loaded (with its movie)."""
+    now = now or timezone.now()
+    return show.movie.is_active and show.start_time > now
+
+
 # --------------------------------------------------------------------------
 # pages
 # --------------------------------------------------------------------------
@@ -68,11 +86,7 @@ def movie_shows_by_day(*, movie: Movie, city: str | None = None, now: datetime |
     days in order, theatres by city and name, shows by start time.
     """
     now = now or timezone.now()
-    shows = (
-        Show.objects.filter(movie=movie, start_time__gt=now)
-        .select_related("screen__theatre")
-        .order_by("start_time", "pk")
-    )
+    shows = shows_on_sale(now=now).filter(movie=movie).select_related("screen__theatre").order_by("start_time", "pk")
     if city:
         shows = shows.filter(screen__theatre__city=city)
     days: dict[date_type, dict[int, dict]] = {}
@@ -106,8 +120,7 @@ def movies_active() -> QuerySet[Movie]:
 def movie_shows_upcoming(*, movie: Movie, day: date_type | None = None, now: datetime | None = None) -> QuerySet[Show]:
     """The movie's shows still to start (on the local ``day``), soonest first,
     with screen and theatre, in one query."""
-    now = now or timezone.now()
-    shows = Show.objects.filter(movie=movie, start_time__gt=now)
+    shows = shows_on_sale(now=now).filter(movie=movie)
     if day:
         start, end = local_day_bounds(day)
         shows = shows.filter(start_time__gte=start, start_time__lt=end)

@@ -48,13 +48,16 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "accounts",
     "catalog",
     "booking",
 ]
 
 MIDDLEWARE = [
+    "cinema.middleware.RequestHardeningMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -129,11 +132,23 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        # Our users have a display name, not first/last names: compare with it too.
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "name")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.NotBlankPasswordValidator"},
 ]
+# New accounts per client address and for everyone (API and page alike).
+REGISTER_RATE_PER_IP = env.str("REGISTER_RATE_PER_IP", default="10/hour")
+REGISTER_RATE_GLOBAL = env.str("REGISTER_RATE_GLOBAL", default="1000/hour")
+# New accounts confirm their email address before they may hold seats
+# (the cost of a throwaway account); off in DEBUG so the demo works as it is.
+REQUIRE_EMAIL_VERIFICATION = env.bool("REQUIRE_EMAIL_VERIFICATION", default=not DEBUG)
+EMAIL_VERIFICATION_MAX_AGE_SECONDS = env.int("EMAIL_VERIFICATION_MAX_AGE_SECONDS", default=3 * 24 * 3600)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "catalog:home"
 LOGOUT_REDIRECT_URL = "catalog:home"
@@ -148,6 +163,11 @@ AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "cinema.client_ip.client_ip"  # the NUM_PROXIES rule, as for throttles
+
+# How many reverse proxies of ours append to X-Forwarded-For. 0: ignore the
+# header and use the socket's address (anything else lets clients pick theirs).
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
 # --- i18n / time --------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -192,6 +212,7 @@ REST_FRAMEWORK = {
         "user": env.str("THROTTLE_USER", default="600/min"),
         "login": env.str("THROTTLE_LOGIN", default="10/min"),
     },
+    "NUM_PROXIES": NUM_PROXIES,
     "EXCEPTION_HANDLER": "cinema.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "cinema.schema.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -258,9 +279,31 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
+# Strict: our own scripts, styles, fonts and fetches only, nothing inline but
+# style attributes (the seat grid sets its column count with one; a style
+# attribute cannot run code). Posters may come from any https image host.
+# The API reference pages (Swagger UI, ReDoc) run inline code and are exempt.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/docs/", "/api/redoc/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "https:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"one_line_client_errors": {"()": "cinema.logging.OneLineClientErrors"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_client_errors"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }

@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("catalog.urls")),
 ]
 
+handler400 = "cinema.views.bad_request"
 handler404 = "cinema.views.page_not_found"
 handler500 = "cinema.views.server_error"

@@ -18,6 +18,14 @@ def health(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+def bad_request(request, exception=None):
+    """400 for a request Django refuses outright (a Host not in ALLOWED_HOSTS,
+    other suspicious operations): the JSON envelope on /api/."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("BAD_REQUEST", "The request was refused."), status=400)
+    return render(request, "400.html", status=400)
+
+
 def page_not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse(error_body("NOT_FOUND", "Not found."), status=404)

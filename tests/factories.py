@@ -22,6 +22,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     name = factory.Sequence(lambda n: f"User {n}")
+    email_verified = True  # a throwaway, unverified account says so: UserFactory(email_verified=False)
     password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
 
     @factory.post_generation
@@ -31,7 +32,25 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class StaffFactory(UserFactory):
+    """A staff user with every catalogue and booking permission (a manager).
+
+    ``StaffFactory(permissions=[])`` is staff with none; pass codenames such
+    as ``["catalog.view_movie"]`` for a narrower role."""
+
     is_staff = True
+
+    @factory.post_generation
+    def permissions(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        from django.contrib.auth.models import Permission
+
+        if extracted is None:
+            perms = Permission.objects.filter(content_type__app_label__in=["catalog", "booking"])
+        else:
+            pairs = [name.split(".", 1) for name in extracted]
+            perms = [Permission.objects.get(content_type__app_label=app, codename=code) for app, code in pairs]
+        obj.user_permissions.set(perms)
 
 
 class MovieFactory(factory.django.DjangoModelFactory):

@@ -1,20 +1,21 @@
 """Accounts API: log in (JWT), register, refresh, log out, me."""
 
 from django.conf import settings
-from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.api.serializers import UserOutputSerializer
-from accounts.services import user_register
+from accounts.services import email_normalize, token_refresh, user_register
+from accounts.throttles import REGISTER_THROTTLES
 from cinema.api import errors
 
 BEARER = 'Bearer realm="api"'
@@ -49,6 +50,9 @@ class LoginApi(_TokenlessApi):
         email = serializers.CharField(max_length=254)
         password = serializers.CharField(max_length=1024, trim_whitespace=False)
 
+        def validate_email(self, value):
+            return email_normalize(value)
+
     class OutputSerializer(serializers.Serializer):
         token = serializers.CharField(help_text="Access token (JWT, 15 minutes).")
         access = serializers.CharField(help_text="Same as token.")
@@ -70,7 +74,7 @@ class LoginApi(_TokenlessApi):
         django_request = request._request
         user = authenticate(
             request=django_request,
-            email=data.validated_data["email"].strip(),
+            email=data.validated_data["email"],
             password=data.validated_data["password"],
         )
         if getattr(django_request, "axes_locked_out", False):
@@ -87,6 +91,8 @@ class LoginApi(_TokenlessApi):
 
 
 class RegisterApi(_TokenlessApi):
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, *REGISTER_THROTTLES]
+
     class InputSerializer(serializers.Serializer):
         email = serializers.EmailField(max_length=254)
         password = serializers.CharField(max_length=1024, trim_whitespace=False)
@@ -102,7 +108,7 @@ class RegisterApi(_TokenlessApi):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = user_register(**data.validated_data)
+        user = user_register(**data.validated_data, verify_url=request.build_absolute_uri("/"))
         return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -120,14 +126,10 @@ class TokenRefreshApi(_TokenlessApi):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        refresher = TokenRefreshSerializer(data=data.validated_data)
         try:
-            refresher.is_valid(raise_exception=True)
+            tokens = token_refresh(refresh=data.validated_data["refresh"])
         except TokenError as exc:
             raise InvalidToken(exc.args[0]) from exc
-        except get_user_model().DoesNotExist as exc:
-            raise exceptions.AuthenticationFailed("No active account found for the given token.") from exc
-        tokens = refresher.validated_data
         return Response({"token": tokens["access"], "access": tokens["access"], "refresh": tokens["refresh"]})
 
 

@@ -17,11 +17,13 @@ from catalog.api.serializers import (
     TheatreOutputSerializer,
 )
 from catalog.models import Movie, Theatre
-from cinema.api import IsStaffOrReadOnly, errors
+from cinema.api import errors
+from cinema.permissions import PublicReadStaffModelPermissions, model_permission
 
 
 class MovieListApi(APIView):
-    permission_classes = [IsStaffOrReadOnly]
+    permission_classes = [PublicReadStaffModelPermissions]
+    permission_model = Movie
     InputSerializer = MovieInputSerializer
     OutputSerializer = MovieOutputSerializer
 
@@ -51,13 +53,18 @@ class MovieListApi(APIView):
 
 
 class MovieDetailApi(APIView):
-    permission_classes = [IsStaffOrReadOnly]
+    permission_classes = [PublicReadStaffModelPermissions]
+    permission_model = Movie
     InputSerializer = MovieInputSerializer
     OutputSerializer = MovieOutputSerializer
 
     def _movie(self, request, movie_id):
-        movies = Movie.objects.all() if request.user.is_staff else Movie.objects.filter(is_active=True)
-        return get_object_or_404(movies, pk=movie_id)
+        # Staff who may see the whole catalogue see inactive movies too.
+        staff_view = request.user.is_staff and request.user.has_perm(model_permission(Movie, "view"))
+        movies = Movie.objects.all() if staff_view else selectors.movies_active()
+        movie = get_object_or_404(movies, pk=movie_id)
+        self.check_object_permissions(request, movie)
+        return movie
 
     @extend_schema(
         operation_id="movies_retrieve",
@@ -95,7 +102,8 @@ class MovieDetailApi(APIView):
 
 
 class TheatreListApi(APIView):
-    permission_classes = [IsStaffOrReadOnly]
+    permission_classes = [PublicReadStaffModelPermissions]
+    permission_model = Theatre
     InputSerializer = TheatreInputSerializer
     OutputSerializer = TheatreOutputSerializer
 
@@ -123,9 +131,15 @@ class TheatreListApi(APIView):
 
 
 class TheatreDetailApi(APIView):
-    permission_classes = [IsStaffOrReadOnly]
+    permission_classes = [PublicReadStaffModelPermissions]
+    permission_model = Theatre
     InputSerializer = TheatreInputSerializer
     OutputSerializer = TheatreOutputSerializer
+
+    def _theatre(self, request, theatre_id):
+        theatre = get_object_or_404(Theatre, pk=theatre_id)
+        self.check_object_permissions(request, theatre)
+        return theatre
 
     @extend_schema(
         operation_id="theatres_retrieve",
@@ -134,7 +148,7 @@ class TheatreDetailApi(APIView):
         tags=["catalogue"],
     )
     def get(self, request, theatre_id):
-        return Response(self.OutputSerializer(get_object_or_404(Theatre, pk=theatre_id)).data)
+        return Response(self.OutputSerializer(self._theatre(request, theatre_id)).data)
 
     @extend_schema(
         operation_id="theatres_update",
@@ -144,7 +158,7 @@ class TheatreDetailApi(APIView):
         tags=["catalogue"],
     )
     def patch(self, request, theatre_id):
-        theatre = get_object_or_404(Theatre, pk=theatre_id)
+        theatre = self._theatre(request, theatre_id)
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         theatre = services.theatre_update(theatre=theatre, **data.validated_data)
@@ -157,6 +171,6 @@ class TheatreDetailApi(APIView):
         tags=["catalogue"],
     )
     def delete(self, request, theatre_id):
-        theatre = get_object_or_404(Theatre, pk=theatre_id)
+        theatre = self._theatre(request, theatre_id)
         services.theatre_delete(theatre=theatre)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,56 @@
+"""The staff API honours the same Django model permissions as the admin."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from booking.tests.api_support import client_for
+from catalog.models import Movie, Theatre
+from tests.factories import MovieFactory, StaffFactory, TheatreFactory
+
+pytestmark = pytest.mark.django_db
+
+MOVIE = {"title": "Dune", "duration_mins": 155}
+
+
+def test_box_office_clerk_cannot_change_movies():
+    clerk = StaffFactory(permissions=[])
+    clerk.groups.add(Group.objects.get(name="Box office"))
+    movie = MovieFactory()
+    client = client_for(clerk)
+    assert client.get(f"/api/v1/movies/{movie.pk}").status_code == 200
+    r = client.post("/api/v1/movies", MOVIE, format="json")
+    assert r.status_code == 403 and r.json()["error"]["code"] == "PERMISSION_DENIED"
+    assert client.patch(f"/api/v1/movies/{movie.pk}", {"title": "x"}, format="json").status_code == 403
+    assert client.delete(f"/api/v1/movies/{movie.pk}").status_code == 403
+    movie.refresh_from_db()
+    assert movie.title != "x" and Movie.objects.count() == 1
+
+
+def test_staff_without_permissions_cannot_change_theatres():
+    client = client_for(StaffFactory(permissions=[]))
+    theatre = TheatreFactory()
+    assert client.post("/api/v1/theatres", {"name": "T", "city": "C"}, format="json").status_code == 403
+    assert client.patch(f"/api/v1/theatres/{theatre.pk}", {"city": "X"}, format="json").status_code == 403
+    assert client.delete(f"/api/v1/theatres/{theatre.pk}").status_code == 403
+    assert Theatre.objects.get().city == theatre.city
+
+
+def test_each_action_needs_its_own_permission():
+    movie = MovieFactory()
+    adder = client_for(StaffFactory(permissions=["catalog.add_movie"]))
+    assert adder.post("/api/v1/movies", MOVIE, format="json").status_code == 201
+    assert adder.delete(f"/api/v1/movies/{movie.pk}").status_code == 403
+    deleter = client_for(StaffFactory(permissions=["catalog.delete_movie"]))
+    assert deleter.delete(f"/api/v1/movies/{movie.pk}").status_code == 204
+
+
+def test_inactive_movies_need_view_permission():
+    movie = MovieFactory(is_active=False)
+    assert client_for(StaffFactory(permissions=[])).get(f"/api/v1/movies/{movie.pk}").status_code == 404
+    viewer = client_for(StaffFactory(permissions=["catalog.view_movie"]))
+    assert viewer.get(f"/api/v1/movies/{movie.pk}").status_code == 200
+
+
+def test_superuser_may_do_everything():
+    client = client_for(StaffFactory(permissions=[], is_superuser=True))
+    assert client.post("/api/v1/movies", MOVIE, format="json").status_code == 201

@@ -1,0 +1,48 @@
+"""Rate limits shared by the API and the pages: DRF throttles in the shared
+cache (Redis across nodes), counted per client address (``NUM_PROXIES`` rule,
+see cinema/client_ip.py) or for everyone at once.
+
+API views list them in ``throttle_classes``; HTML views call
+``throttle_wait(request, [...])`` before doing the work, so a page and its API
+endpoint share one bucket.
+"""
+
+from django.conf import settings
+from rest_framework.throttling import SimpleRateThrottle
+
+
+class SettingRateThrottle(SimpleRateThrottle):
+    """A throttle whose rate (``"10/hour"``; empty = no limit) is the Django
+    setting named by ``rate_setting``, read when the throttle is made."""
+
+    rate_setting = ""
+
+    def get_rate(self):
+        if self.rate_setting:
+            return getattr(settings, self.rate_setting) or None
+        return super().get_rate()
+
+
+class PerAddressThrottle(SettingRateThrottle):
+    """Counts every request from one client address."""
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class GlobalThrottle(SettingRateThrottle):
+    """Counts every request from anyone."""
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": "all"}
+
+
+def throttle_wait(request, throttle_classes) -> float | None:
+    """For a page: None when every throttle lets ``request`` through (each
+    counts it), else the seconds to wait before trying again."""
+    waits = []
+    for throttle_class in throttle_classes:
+        throttle = throttle_class()
+        if not throttle.allow_request(request, None):
+            waits.append(throttle.wait() or 60)
+    return max(waits) if waits else None
