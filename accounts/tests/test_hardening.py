@@ -72,14 +72,14 @@ def test_names_are_single_line(name, client):
     ],
 )
 def test_catalogue_titles_and_names_are_single_line(path, body):
-    from booking.tests.api_support import client_for
+    from tests.api import client_for
 
     r = client_for(StaffFactory()).post(path, body, format="json")
     assert r.status_code == 400 and r.json()["error"]["code"] == "INVALID"
 
 
 def test_changing_a_title_to_two_lines_is_400():
-    from booking.tests.api_support import client_for
+    from tests.api import client_for
 
     movie, theatre = MovieFactory(), TheatreFactory()
     client = client_for(StaffFactory())

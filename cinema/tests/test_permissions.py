@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from booking.tests.api_support import client_for
 from catalog.models import Movie, Theatre
+from tests.api import client_for
 from tests.factories import MovieFactory, StaffFactory, TheatreFactory
 
 pytestmark = pytest.mark.django_db
