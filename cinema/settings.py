@@ -274,4 +274,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    # The relay and the audit consumer say when they connect, retry and stop.
+    "loggers": {"events": {"level": env.str("EVENTS_LOG_LEVEL", default="INFO")}},
 }

@@ -63,7 +63,7 @@ class AuditConsumer(Stoppable):
         channel = self.connection.channel()
         audit_queue_declare(channel, exchange=self.exchange, queue=self.queue)
         channel.basic_qos(prefetch_count=50)
-        logger.warning("Consuming %r (bound to %r).", self.queue, self.exchange)
+        logger.info("Consuming %r (bound to %r).", self.queue, self.exchange)
         idle = 0.0
         tick = 0.5 if exit_when_idle is None else min(0.5, exit_when_idle)
         for method, properties, body in channel.consume(self.queue, inactivity_timeout=tick):

@@ -66,7 +66,7 @@ class Relay(Stoppable):
                     continue
                 if self.publisher is None:
                     self.publisher = Publisher(url=self.url, exchange=self.exchange)
-                    logger.warning("Connected to the broker; publishing to exchange %r.", self.exchange)
+                    logger.info("Connected to the broker; publishing to exchange %r.", self.exchange)
                 sent, full = self.relay_batch()
                 self.backoff.reset()
                 if not full:

@@ -87,7 +87,8 @@ def database_url() -> str:
 @pytest.fixture
 def manage(rabbit):
     """Start ``python manage.py <command>`` against the test database and
-    the test's exchange and queue; every process is killed at teardown."""
+    the test's exchange and queue, and return once it is running (its start
+    line printed); every process is killed at teardown."""
     started = []
 
     def start(command: str, *args: str, amqp_url: str | None = None, **env: str) -> subprocess.Popen:
@@ -111,6 +112,13 @@ def manage(rabbit):
             text=True,
         )
         started.append(process)
+        # Wait for the start line: it comes after the SIGTERM handler is installed.
+        process.head = ""
+        while f"{command}:" not in process.head:
+            line = process.stdout.readline()
+            if not line:
+                break
+            process.head += line
         return process
 
     yield start

@@ -46,6 +46,7 @@ def pending():
 def stop(process, timeout=10):
     process.send_signal(signal.SIGTERM)
     output, _ = process.communicate(timeout=timeout)
+    output = process.head + output
     assert process.returncode == 0, output
     return output
 

@@ -5,7 +5,7 @@ import threading
 
 import pika
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from events.consumer import AuditConsumer
 from events.models import AuditLogEntry, EventType, OutboxEvent
@@ -48,11 +48,17 @@ def test_relay_publishes_every_event_with_the_spec_envelope(rabbit):
     assert stored.published_at is not None and stored.attempts == 1
 
 
-def test_the_exchange_is_a_durable_topic_exchange(rabbit):
+def test_the_relay_declares_a_durable_topic_exchange(rabbit):
     channel = rabbit.channel()
-    # Redeclaring with the same properties succeeds; a mismatch would close the channel.
-    channel.exchange_declare(exchange=rabbit.exchange, exchange_type="topic", durable=True, passive=False)
+    channel.exchange_delete(exchange=rabbit.exchange)
+    emit_orders(1, 1)
+    Relay().run(exit_when_idle=True)
+    # Redeclaring with the same properties succeeds; any other kind or durability is refused.
+    channel.exchange_declare(exchange=rabbit.exchange, exchange_type="topic", durable=True)
+    with pytest.raises(pika.exceptions.ChannelClosedByBroker, match="PRECONDITION_FAILED"):
+        channel.exchange_declare(exchange=rabbit.exchange, exchange_type="topic", durable=False)
     channel.connection.close()
+    rabbit.bind_queue()
 
 
 def test_audit_consumer_stores_every_event_once_in_order_per_order(rabbit):
@@ -91,18 +97,33 @@ def test_broker_down_then_up_loses_nothing(rabbit, caplog):
     assert rabbit.message_count() == 6 and not OutboxEvent.objects.filter(published_at__isnull=True).exists()
 
 
-def test_a_pending_older_event_held_elsewhere_blocks_only_its_aggregate(rabbit):
-    first, second = emit_orders(2, 1)
-    with transaction.atomic():
-        later_of_first = event_emit(
-            type=EventType.ORDER_EXPIRED, data={"order_id": 1}, aggregate="order", aggregate_id=1
-        )
-    relay = Relay()
-    relay.publisher = None
-    # A batch that misses order 1's first event (as if another relay had it locked).
-    blocked = relay._blocked_aggregates([second, later_of_first])
-    assert blocked == {("order", "1")}
-    assert relay._blocked_aggregates([first, second, later_of_first]) == set()
+@pytest.mark.mysql_only
+def test_an_event_locked_by_another_relay_holds_back_only_its_own_order(rabbit):
+    emit_orders(2, 2)  # seq: order 1, order 2, order 1, order 2
+    first = OutboxEvent.objects.order_by("seq").first()
+    locked, release = threading.Event(), threading.Event()
+
+    def other_relay():
+        # Another relay's batch: it holds order 1's first event and has not published it yet.
+        with transaction.atomic():
+            OutboxEvent.objects.select_for_update().get(pk=first.pk)
+            locked.set()
+            release.wait(10)
+        connection.close()
+
+    thread = threading.Thread(target=other_relay)
+    thread.start()
+    try:
+        assert locked.wait(10)
+        Relay().run(exit_when_idle=True)
+    finally:
+        release.set()
+        thread.join()
+    # Order 2 went out; order 1's second event waits behind its first.
+    assert [m[2]["data"] for m in rabbit.drain()] == [{"order_id": 2, "step": 0}, {"order_id": 2, "step": 1}]
+    assert OutboxEvent.objects.filter(published_at__isnull=True, aggregate_id="1").count() == 2
+    Relay().run(exit_when_idle=True)
+    assert [m[2]["data"]["step"] for m in rabbit.drain()] == [0, 1]
 
 
 def test_relay_runs_the_registered_periodic_jobs(rabbit):
