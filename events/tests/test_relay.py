@@ -7,6 +7,7 @@ import pika
 import pytest
 from django.db import connection, transaction
 
+from events.broker import Publisher
 from events.consumer import AuditConsumer
 from events.models import AuditLogEntry, EventType, OutboxEvent
 from events.periodic import _registry, periodic_register
@@ -124,6 +125,30 @@ def test_an_event_locked_by_another_relay_holds_back_only_its_own_order(rabbit):
     assert OutboxEvent.objects.filter(published_at__isnull=True, aggregate_id="1").count() == 2
     Relay().run(exit_when_idle=True)
     assert [m[2]["data"]["step"] for m in rabbit.drain()] == [0, 1]
+
+
+def test_a_refused_publish_ends_the_batch_and_is_counted_on_its_row(rabbit):
+    emit_orders(2, 2)
+    relay = Relay()
+    relay.publisher = Publisher(url=rabbit.url, exchange=rabbit.exchange)
+    channel = rabbit.channel()
+    channel.exchange_delete(exchange=rabbit.exchange)  # the broker now refuses every publish (404)
+    with pytest.raises(pika.exceptions.ChannelClosedByBroker):
+        relay.relay_batch()
+    relay.close()
+    rows = list(OutboxEvent.objects.order_by("seq"))
+    assert all(row.published_at is None for row in rows)
+    assert [row.attempts for row in rows] == [1, 0, 0, 0] and "NOT_FOUND" in rows[0].last_error
+    channel.connection.close()
+    rabbit.bind_queue()
+    Relay().run(exit_when_idle=True)
+    assert [(m[2]["data"]["order_id"], m[2]["data"]["step"]) for m in rabbit.drain()] == [
+        (1, 0),
+        (2, 0),
+        (1, 1),
+        (2, 1),
+    ]
+    assert OutboxEvent.objects.get(seq=rows[0].seq).last_error == ""
 
 
 def test_relay_runs_the_registered_periodic_jobs(rabbit):
