@@ -36,7 +36,16 @@ class PublishedFilter(admin.SimpleListFilter):
 
 @admin.register(OutboxEvent)
 class OutboxEventAdmin(ReadOnlyAdmin):
-    list_display = ["seq", "type", "aggregate_type", "aggregate_id", "occurred_at", "published_at", "attempts"]
+    list_display = [
+        "seq",
+        "type",
+        "aggregate_type",
+        "aggregate_id",
+        "occurred_at",
+        "published_at",
+        "attempts",
+        "last_error",
+    ]
     list_filter = [PublishedFilter, "type", "aggregate_type"]
     search_fields = ["=event_id", "=aggregate_id"]
     search_help_text = "Event id or aggregate id (exact)."

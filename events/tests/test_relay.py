@@ -2,6 +2,7 @@
 RabbitMQ on an exchange and queue of the test's own."""
 
 import threading
+import time
 
 import pika
 import pytest
@@ -125,6 +126,37 @@ def test_an_event_locked_by_another_relay_holds_back_only_its_own_order(rabbit):
     assert OutboxEvent.objects.filter(published_at__isnull=True, aggregate_id="1").count() == 2
     Relay().run(exit_when_idle=True)
     assert [m[2]["data"]["step"] for m in rabbit.drain()] == [0, 1]
+
+
+@pytest.mark.mysql_only
+def test_a_relay_holding_its_batch_never_makes_a_change_wait():
+    emit_orders(3, 1)
+    locked, release = threading.Event(), threading.Event()
+
+    def relay_mid_batch():
+        # The relay's own query, held open as while it waits for the broker's confirms.
+        with transaction.atomic():
+            list(
+                OutboxEvent.objects.select_for_update(skip_locked=True)
+                .filter(published_at__isnull=True)
+                .order_by("seq")[:200]
+            )
+            locked.set()
+            release.wait(10)
+        connection.close()
+
+    thread = threading.Thread(target=relay_mid_batch)
+    thread.start()
+    try:
+        assert locked.wait(10)
+        started = time.monotonic()
+        emit_orders(3, 1)
+        elapsed = time.monotonic() - started
+    finally:
+        release.set()
+        thread.join()
+    assert elapsed < 1.0  # a lock wait would take innodb_lock_wait_timeout (3 s) and fail
+    assert OutboxEvent.objects.count() == 6
 
 
 def test_a_refused_publish_ends_the_batch_and_is_counted_on_its_row(rabbit):
