@@ -34,6 +34,16 @@ IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 # How often the seat picker re-reads seat statuses (an unchanged map costs a 304).
 SEAT_MAP_POLL_MS = env.int("SEAT_MAP_POLL_MS", default=4000)
 
+# --- events (SPEC 7.3): outbox relay and audit consumer ----------------------
+# Empty: nothing is published and events wait in the outbox (the admin shows the backlog).
+AMQP_URL = env.str("AMQP_URL", default="")
+EVENTS_EXCHANGE = env.str("EVENTS_EXCHANGE", default="cinema.events")
+AUDIT_QUEUE = env.str("AUDIT_QUEUE", default="cinema.audit")
+# Published outbox rows are kept this long for debugging, then pruned by the relay.
+OUTBOX_RETENTION_HOURS = env.int("OUTBOX_RETENTION_HOURS", default=72)
+OUTBOX_POLL_SECONDS = env.float("OUTBOX_POLL_SECONDS", default=0.5)
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
+
 # --- applications -----------------------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -52,6 +62,7 @@ INSTALLED_APPS = [
     "accounts",
     "catalog",
     "booking",
+    "events",
 ]
 
 MIDDLEWARE = [
@@ -306,4 +317,6 @@ LOGGING = {
     "filters": {"one_line_client_errors": {"()": "cinema.logging.OneLineClientErrors"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_client_errors"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    # The relay and the audit consumer say when they connect, retry and stop.
+    "loggers": {"events": {"level": env.str("EVENTS_LOG_LEVEL", default="INFO")}},
 }
