@@ -34,6 +34,20 @@ IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 # How often the seat picker re-reads seat statuses (an unchanged map costs a 304).
 SEAT_MAP_POLL_MS = env.int("SEAT_MAP_POLL_MS", default=4000)
 
+# --- payments (parsed and checked at startup by payments.conf) ----------------
+PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="test")  # test | none | stripe
+PAYMENT_WINDOW_SECONDS = env.int("PAYMENT_WINDOW_SECONDS", default=600)
+BOOKING_FEE_PER_SEAT = env.str("BOOKING_FEE_PER_SEAT", default="30.00")
+TAX_RATE = env.str("TAX_RATE", default="0.18")  # on the booking fee
+CANCELLATION_POLICY = env.str("CANCELLATION_POLICY", default="24h:100,2h:50")
+PAYMENT_WEBHOOK_SECRET = env.str("PAYMENT_WEBHOOK_SECRET", default="")
+if not PAYMENT_WEBHOOK_SECRET:
+    if not DEBUG and PAYMENT_PROVIDER == "test":
+        raise ImproperlyConfigured("PAYMENT_WEBHOOK_SECRET is required when DEBUG is off.")
+    PAYMENT_WEBHOOK_SECRET = "whsec_development_only_do_not_use_in_production"
+STRIPE_API_KEY = env.str("STRIPE_API_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+
 # --- applications -----------------------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -51,6 +65,7 @@ INSTALLED_APPS = [
     "accounts",
     "catalog",
     "booking",
+    "payments",
 ]
 
 MIDDLEWARE = [
