@@ -8,16 +8,17 @@ called OUTSIDE any transaction (e.g. from `transaction.on_commit`)."""
 
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from payments import conf
-from payments.exceptions import PaymentMismatch, ProviderUnavailable, RefundNotAllowed
+from payments.exceptions import PaymentMismatch, ProviderUnavailable, RefundNotAllowed, UnknownPayment
 from payments.models import Payment, PaymentStatus, ProcessedWebhook, Refund, RefundStatus
 from payments.money import PriceBreakdown, price_breakdown, refund_amount, to_money
-from payments.providers import get_provider
+from payments.providers import WebhookNotice, get_provider
 
 
 def order_price(*, line_prices: list[Decimal], currency: str) -> PriceBreakdown:
@@ -206,3 +207,32 @@ def webhook_mark_processed(*, provider: str, event_id: str) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+class NoticeApplied(NamedTuple):
+    duplicate: bool  # this event was applied before: do nothing, answer 200
+    changed: bool  # this call moved the payment (confirm the order / note the failure only then)
+
+
+@transaction.atomic
+def payment_apply_notice(*, payment: Payment, notice: WebhookNotice) -> NoticeApplied:
+    """Apply a verified webhook to its payment, once per event. Locks the
+    payment; call it inside the transaction that locked the order first, and
+    let any exception roll that transaction back (the event is then unclaimed
+    and a redelivery is judged afresh).
+
+    Raises UnknownPayment if the notice names another payment or provider,
+    PaymentMismatch if its amount or currency is not the payment's."""
+    if notice.payment_id != payment.pk or notice.provider != payment.provider:
+        raise UnknownPayment("No such payment.", payment_id=notice.payment_id)
+    if not webhook_mark_processed(provider=notice.provider, event_id=notice.event_id):
+        return NoticeApplied(duplicate=True, changed=False)
+    changed = payment_record_outcome(
+        payment=payment,
+        succeeded=notice.succeeded,
+        reference=notice.reference,
+        message=notice.message or "The payment failed.",
+        amount=notice.amount,
+        currency=notice.currency,
+    )
+    return NoticeApplied(duplicate=False, changed=changed)

@@ -12,7 +12,8 @@ from django.db import connection, transaction
 
 from payments.exceptions import RefundNotAllowed
 from payments.models import ProcessedWebhook, Refund
-from payments.services import payment_record_outcome, refund_record, webhook_mark_processed
+from payments.providers import SUCCEEDED, WebhookNotice
+from payments.services import payment_apply_notice, payment_record_outcome, refund_record, webhook_mark_processed
 from tests.factories import PaymentFactory
 
 pytestmark = [pytest.mark.mysql_only, pytest.mark.django_db(transaction=True)]
@@ -76,3 +77,14 @@ def test_a_webhook_racing_the_card_charge_succeeds_the_payment_once():
         lambda i: payment_record_outcome(payment=payment, succeeded=True, amount=D("770.80"), currency="INR")
     )
     assert sorted(value for _, value in results) == [False] * (RACERS - 1) + [True]
+
+
+def test_one_event_delivered_many_times_at_once_moves_the_payment_once():
+    payment = PaymentFactory(amount=D("770.80"))
+    notice = WebhookNotice(
+        provider="test", event_id="evt_dup", type=SUCCEEDED, payment_id=payment.pk, amount=D("770.80"), currency="INR"
+    )
+    results = run_together(lambda i: payment_apply_notice(payment=payment, notice=notice))
+    assert all(ok for ok, _ in results), results
+    outcomes = sorted((value.duplicate, value.changed) for _, value in results)
+    assert outcomes == [(False, True)] + [(True, False)] * (RACERS - 1)

@@ -4,13 +4,14 @@ from decimal import Decimal as D
 import pytest
 from django.db import transaction
 
-from payments.exceptions import PaymentMismatch, ProviderUnavailable, RefundNotAllowed
+from payments.exceptions import PaymentMismatch, ProviderUnavailable, RefundNotAllowed, UnknownPayment
 from payments.models import Payment, PaymentStatus, ProcessedWebhook, Refund, RefundStatus
 from payments.money import PriceBreakdown
-from payments.providers import TestProvider
+from payments.providers import FAILED, SUCCEEDED, TestProvider, WebhookNotice
 from payments.services import (
     order_price,
     order_refund_amount,
+    payment_apply_notice,
     payment_create,
     payment_record_checkout,
     payment_record_outcome,
@@ -168,3 +169,43 @@ def test_services_run_inside_the_callers_durable_transaction():
         refund = refund_record(payment=payment, amount=D("10"), key="in-txn")
         assert webhook_mark_processed(provider="test", event_id="evt_txn")
     assert Refund.objects.get().pk == refund.pk
+
+
+def notice(payment, **overrides):
+    fields = dict(
+        provider="test", event_id="evt_1", type=SUCCEEDED, payment_id=payment.pk, amount=payment.amount, currency="INR"
+    )
+    return WebhookNotice(**{**fields, **overrides})
+
+
+def test_a_notice_is_applied_once():
+    payment = PaymentFactory()
+    assert payment_apply_notice(payment=payment, notice=notice(payment)) == (False, True)
+    assert payment_apply_notice(payment=payment, notice=notice(payment)) == (True, False)
+    # another event saying the same: applied, changes nothing
+    assert payment_apply_notice(payment=payment, notice=notice(payment, event_id="evt_2")) == (False, False)
+    payment.refresh_from_db()
+    assert payment.status == "SUCCEEDED"
+
+
+def test_a_failed_notice_marks_the_payment_failed():
+    payment = PaymentFactory()
+    assert payment_apply_notice(payment=payment, notice=notice(payment, type=FAILED)).changed
+    payment.refresh_from_db()
+    assert (payment.status, payment.failure_message) == ("FAILED", "The payment failed.")
+
+
+def test_a_mismatched_notice_changes_nothing_and_is_not_claimed():
+    payment = PaymentFactory(amount=D("770.80"))
+    with pytest.raises(PaymentMismatch), transaction.atomic():
+        payment_apply_notice(payment=payment, notice=notice(payment, amount=D("1.00")))
+    payment.refresh_from_db()
+    assert payment.status == "PENDING" and not ProcessedWebhook.objects.exists()
+
+
+def test_a_notice_for_another_payment_or_provider_is_unknown():
+    payment, other = PaymentFactory(), PaymentFactory()
+    with pytest.raises(UnknownPayment):
+        payment_apply_notice(payment=payment, notice=notice(other))
+    with pytest.raises(UnknownPayment):
+        payment_apply_notice(payment=payment, notice=notice(payment, provider="stripe"))
