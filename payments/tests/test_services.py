@@ -209,3 +209,12 @@ def test_a_notice_for_another_payment_or_provider_is_unknown():
         payment_apply_notice(payment=payment, notice=notice(other))
     with pytest.raises(UnknownPayment):
         payment_apply_notice(payment=payment, notice=notice(payment, provider="stripe"))
+
+
+def test_retry_refunds_command_pays_what_is_owed():
+    from django.core.management import call_command
+
+    owed = RefundFactory(payment__amount=D("100.00"), amount=D("100.00"))
+    call_command("retry_refunds")
+    owed.refresh_from_db()
+    assert owed.status == "SUCCEEDED" and owed.payment.status == "REFUNDED"
