@@ -20,7 +20,7 @@ WORKDIR /app
 COPY --chown=app:app . /app
 # collectstatic builds the hashed manifest the DEBUG-off runtime serves; settings only need
 # non-empty secrets to import, and these throwaway values never reach runtime.
-RUN DEBUG=false SECRET_KEY=build-only JWT_PRIVATE_KEY=unused JWT_PUBLIC_KEY=unused \
+RUN DEBUG=false SECRET_KEY=build-only PAYMENT_WEBHOOK_SECRET=unused JWT_PRIVATE_KEY=unused JWT_PUBLIC_KEY=unused \
     python manage.py collectstatic --noinput -v0 \
  && rm -rf /app/.keys && mkdir -p /app/.cache /app/secrets \
  && chown -R app:app /app/staticfiles /app/.cache /app/secrets

@@ -102,6 +102,7 @@ def app_env() -> dict:
         DATABASE_URL=f"mysql://root@{DB_HOST}:{DB_PORT}/{DB}",
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(50),
+        PAYMENT_WEBHOOK_SECRET=secrets.token_urlsafe(32),
         ALLOWED_HOSTS="127.0.0.1,localhost",
         JWT_ALGORITHM="RS256",
         JWT_PRIVATE_KEY=private,

@@ -43,6 +43,19 @@ AUDIT_QUEUE = env.str("AUDIT_QUEUE", default="cinema.audit")
 OUTBOX_RETENTION_HOURS = env.int("OUTBOX_RETENTION_HOURS", default=72)
 OUTBOX_POLL_SECONDS = env.float("OUTBOX_POLL_SECONDS", default=0.5)
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
+# --- payments (parsed and checked at startup by payments.conf) ----------------
+PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="test")  # test | none | stripe
+PAYMENT_WINDOW_SECONDS = env.int("PAYMENT_WINDOW_SECONDS", default=600)
+BOOKING_FEE_PER_SEAT = env.str("BOOKING_FEE_PER_SEAT", default="30.00")
+TAX_RATE = env.str("TAX_RATE", default="0.18")  # on the booking fee
+CANCELLATION_POLICY = env.str("CANCELLATION_POLICY", default="24h:100,2h:50")
+PAYMENT_WEBHOOK_SECRET = env.str("PAYMENT_WEBHOOK_SECRET", default="")
+if not PAYMENT_WEBHOOK_SECRET:
+    if not DEBUG and PAYMENT_PROVIDER == "test":
+        raise ImproperlyConfigured("PAYMENT_WEBHOOK_SECRET is required when DEBUG is off.")
+    PAYMENT_WEBHOOK_SECRET = "whsec_development_only_do_not_use_in_production"
+STRIPE_API_KEY = env.str("STRIPE_API_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 
 # --- applications -----------------------------------------------------------
 INSTALLED_APPS = [
@@ -63,6 +76,7 @@ INSTALLED_APPS = [
     "catalog",
     "booking",
     "events",
+    "payments",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,12 @@ if [ -z "${SECRET_KEY:-}" ]; then
   export SECRET_KEY
 fi
 
+if [ -z "${PAYMENT_WEBHOOK_SECRET:-}" ]; then
+  [ -s "$SECRETS_DIR/payment_webhook_secret" ] || python -c 'import secrets; print("whsec_" + secrets.token_urlsafe(32))' > "$SECRETS_DIR/payment_webhook_secret"
+  PAYMENT_WEBHOOK_SECRET="$(cat "$SECRETS_DIR/payment_webhook_secret")"
+  export PAYMENT_WEBHOOK_SECRET
+fi
+
 if [ -z "${JWT_PRIVATE_KEY:-}" ] || [ -z "${JWT_PUBLIC_KEY:-}" ]; then
   private="$(python -m cinema.keys "$SECRETS_DIR" "${JWT_ALGORITHM:-RS256}")"
   JWT_PRIVATE_KEY="$(cat "$private")"

@@ -11,6 +11,7 @@ from accounts.models import User
 from booking.models import Booking, BookingSeat, IdempotencyRecord, ShowSeat
 from catalog.models import Movie, Screen, Seat, Show, Theatre
 from catalog.services import screen_create
+from payments.models import Payment, PaymentStatus, Refund
 
 DEFAULT_PASSWORD = "correct-horse-battery"
 
@@ -160,3 +161,28 @@ class IdempotencyRecordFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     key = factory.Sequence(lambda n: f"key-{n}")
     request_hash = "0" * 64
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """A payment of an order id that need not exist (payments do not know orders)."""
+
+    class Meta:
+        model = Payment
+
+    order_id = factory.Sequence(lambda n: 1000 + n)
+    provider = "test"
+    amount = Decimal("770.80")
+    currency = "INR"
+
+    class Params:
+        paid = factory.Trait(status=PaymentStatus.SUCCEEDED, succeeded_at=factory.LazyFunction(timezone.now))
+
+
+class RefundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Refund
+
+    payment = factory.SubFactory(PaymentFactory, paid=True)
+    amount = Decimal("100.00")
+    currency = "INR"
+    key = factory.Sequence(lambda n: f"refund-{n}")

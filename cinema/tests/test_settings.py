@@ -10,11 +10,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def production_env(**extra):
     private, public = generate_key_pair("RS256")
-    dropped = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    dropped = {"DEBUG", "SECRET_KEY", "PAYMENT_WEBHOOK_SECRET", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(
         DEBUG="false",
         SECRET_KEY="x" * 60 + "-production-like-secret-key-for-the-deploy-check",
+        PAYMENT_WEBHOOK_SECRET="whsec_production-like-webhook-secret",
         # One-line form with \n escapes, as a .env file or a container env would carry it.
         JWT_PRIVATE_KEY=private.replace("\n", "\\n"),
         JWT_PUBLIC_KEY=public,
@@ -55,7 +56,7 @@ def test_models_and_migrations_agree():
 
 def test_container_entrypoint_creates_missing_secrets_once_and_reuses_them(tmp_path):
     env = production_env(SECRETS_DIR=str(tmp_path / "secrets"), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    for name in ("SECRET_KEY", "JWT_PRIVATE_KEY", "JWT_PUBLIC_KEY"):
+    for name in ("SECRET_KEY", "PAYMENT_WEBHOOK_SECRET", "JWT_PRIVATE_KEY", "JWT_PUBLIC_KEY"):
         env.pop(name, None)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     show = "from django.conf import settings as s; print(s.SECRET_KEY, s.SIMPLE_JWT['VERIFYING_KEY'].splitlines()[1])"
@@ -67,5 +68,6 @@ def test_container_entrypoint_creates_missing_secrets_once_and_reuses_them(tmp_p
     assert sorted(p.name for p in (tmp_path / "secrets").iterdir()) == [
         "jwt-rs256.pem",
         "jwt-rs256.pub.pem",
+        "payment_webhook_secret",
         "secret_key",
     ]
