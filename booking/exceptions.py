@@ -73,3 +73,25 @@ class LockTimeout(BookingError):
 class NotAllowed(BookingError):
     status = 403
     code = "PERMISSION_DENIED"
+
+
+class ShowNotOnSale(BookingError):
+    """The show is not on sale (its movie was withdrawn, or it was cancelled)."""
+
+    code = "SHOW_NOT_ON_SALE"
+
+
+class EmailNotVerified(BookingError):
+    status = 403
+    code = "EMAIL_NOT_VERIFIED"
+
+
+class HoldThrottled(BookingError):
+    """The user's holding token bucket is empty (HOLD_RATE)."""
+
+    status = 429
+    code = "THROTTLED"
+
+    def __init__(self, message: str, *, retry_after: float, **details):
+        super().__init__(message, **details)
+        self.retry_after = max(1, int(retry_after + 0.999))

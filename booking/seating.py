@@ -4,12 +4,28 @@ A row is anything with ``pk``, ``free``, ``row_index``, ``column`` and
 ``seat_type`` attributes (booking.sql.BestRow, or SeatRow below).
 booking.services.holds.seats_hold_best reads the map, asks best_blocks for the
 candidates in order, and tries to lock them.
+
+A party sits together or not at all, in this order of preference:
+
+1. side by side in one row (no aisle between them);
+2. in one row across an aisle (no taken seat between them, only the gap);
+3. split over two adjacent rows, as evenly as the rows allow.
+
+Anything more scattered is no answer (the buyer would not accept it): the
+caller says so with shortfall_message().
 """
 
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from catalog.models import SeatType
+
+# Enough candidates for the lock attempts of one call (see
+# booking.services.holds.BEST_AVAILABLE_ATTEMPTS): the costlier levels are only
+# searched when the cheaper ones do not give that many.
+ENOUGH_CANDIDATES = 24
+# Per pair of rows and split, how many of each row's best windows are combined.
+PAIR_WINDOWS = 3
 
 
 class SeatRow(NamedTuple):
@@ -21,8 +37,9 @@ class SeatRow(NamedTuple):
 
 
 @dataclass
-class _Run:
-    """Adjacent free seats of one row: [(column, pk, accessible), ...]."""
+class _Segment:
+    """Free seats of one row with no unavailable seat between them (aisle gaps
+    allowed): [(column, pk, accessible), ...]."""
 
     row_index: int
     row_cost: int
@@ -30,7 +47,7 @@ class _Run:
     seats: list
 
 
-def _free_runs(rows, seat_type: str | None, exclude) -> list[_Run]:
+def _free_segments(rows, seat_type: str | None, exclude) -> list[_Segment]:
     by_row: dict[int, list] = {}
     for row in rows:
         free = row.free and row.pk not in exclude and (not seat_type or row.seat_type == seat_type)
@@ -40,70 +57,141 @@ def _free_runs(rows, seat_type: str | None, exclude) -> list[_Run]:
     # The sweet spot is about two thirds of the way back; small rooms: the back row.
     last = max(by_row)
     sweet = round((last + 1) * 2 / 3) - 1 if len(by_row) > 2 else last
-    runs = []
+    segments = []
     for row_index, seats in sorted(by_row.items()):
         seats.sort()
         centre = (seats[0][0] + seats[-1][0]) / 2
-        run: list = []
+        segment: list = []
         for column, pk, free, accessible in seats + [(None, None, False, False)]:
-            if free and run and column == run[-1][0] + 1:
-                run.append((column, pk, accessible))
+            if free:
+                segment.append((column, pk, accessible))
                 continue
-            if run:
-                runs.append(_Run(row_index, abs(row_index - sweet), centre, run))
-            run = [(column, pk, accessible)] if free else []
-    return runs
+            if segment:
+                segments.append(_Segment(row_index, abs(row_index - sweet), centre, segment))
+            segment = []
+    return segments
 
 
-def _windows(run: _Run, size: int):
-    """(score, pks) for every window of ``size`` seats in a run; lower is better.
+def _aisles_in(block) -> int:
+    return sum(1 for a, b in zip(block, block[1:], strict=False) if b[0] != a[0] + 1)
+
+
+def _windows(segment: _Segment, size: int, *, aisles: bool):
+    """(score, pks, middle) for every window of ``size`` seats in a segment;
+    lower is better. ``aisles``: windows that cross an aisle (else only those
+    that do not).
 
     A window that takes an accessible seat comes last (keep them for people who
     need them), then one that leaves a single seat stranded at either side,
-    then a worse row, then further from the centre of the row.
+    then a worse row, then more aisles crossed, then further from the centre.
     """
-    for start in range(len(run.seats) - size + 1):
-        block = run.seats[start : start + size]
-        strands = start == 1 or len(run.seats) - start - size == 1
+    seats = segment.seats
+    for start in range(len(seats) - size + 1):
+        block = seats[start : start + size]
+        crossed = _aisles_in(block)
+        if bool(crossed) != aisles:
+            continue
+        left, right = seats[:start], seats[start + size :]
+        # A stranded seat: exactly one free seat left between the block and
+        # a taken seat, the aisle or the wall.
+        strands = _lone_at_end(left, block[0], before=True) or _lone_at_end(right, block[-1], before=False)
         middle = (block[0][0] + block[-1][0]) / 2
         score = (
             any(accessible for _, _, accessible in block),
             strands,
-            run.row_cost,
-            abs(middle - run.centre),
-            run.row_index,
+            segment.row_cost,
+            crossed,
+            abs(middle - segment.centre),
+            segment.row_index,
             block[0][0],
         )
-        yield score, [pk for _, pk, _ in block]
+        yield score, [pk for _, pk, _ in block], middle
 
 
-def _scattered(runs: list[_Run], quantity: int) -> list[int] | None:
-    """When no row has ``quantity`` seats together: as few pieces as possible.
+def _lone_at_end(side: list, edge, *, before: bool) -> bool:
+    """Whether the free seats beside the block on one side, up to the aisle,
+    are exactly one."""
+    run = []
+    neighbour = edge
+    for seat in reversed(side) if before else side:
+        if abs(seat[0] - neighbour[0]) != 1:
+            break
+        run.append(seat)
+        neighbour = seat
+    return len(run) == 1
 
-    Takes a run that fits the remainder exactly (so nothing is stranded) or
-    else the longest run, best rows first, until enough seats are picked.
-    """
-    pool = list(runs)
-    if sum(len(r.seats) for r in pool) < quantity:
-        return None
-    picked: list[int] = []
-    while len(picked) < quantity:
-        remaining = quantity - len(picked)
-        exact = [r for r in pool if len(r.seats) == remaining]
-        run = min(exact or pool, key=lambda r: (-len(r.seats), r.row_cost, r.row_index))
-        pool.remove(run)
-        size = min(len(run.seats), remaining)
-        picked += min(_windows(run, size))[1]
-    return sorted(picked)
+
+def _pairs(segments: list[_Segment], quantity: int) -> list[tuple]:
+    """Candidates over two adjacent rows: (score, pks), best first."""
+    by_row: dict[int, list[_Segment]] = {}
+    for seg in segments:
+        by_row.setdefault(seg.row_index, []).append(seg)
+    candidates = []
+    for row_index in sorted(by_row):
+        if row_index + 1 not in by_row:
+            continue
+        front, back = by_row[row_index], by_row[row_index + 1]
+        for first in range(1, quantity):
+            second = quantity - first
+            mine = _best_windows(front, first)
+            theirs = _best_windows(back, second)
+            for score_a, pks_a, mid_a in mine:
+                for score_b, pks_b, mid_b in theirs:
+                    score = (
+                        score_a[0] or score_b[0],  # accessible seats
+                        abs(first - second),  # as even as possible
+                        score_a[1] or score_b[1],  # strands
+                        min(score_a[2], score_b[2]) + max(score_a[2], score_b[2]),  # rows
+                        abs(mid_a - mid_b),  # one above the other
+                        score_a[3] + score_b[3],  # aisles
+                        score_a[4] + score_b[4],
+                        row_index,
+                    )
+                    candidates.append((score, sorted(pks_a + pks_b)))
+    candidates.sort()
+    return candidates
+
+
+def _best_windows(segments: list[_Segment], size: int) -> list[tuple]:
+    windows = [w for seg in segments for aisles in (False, True) for w in _windows(seg, size, aisles=aisles)]
+    windows.sort(key=lambda w: w[0])
+    return windows[:PAIR_WINDOWS]
 
 
 def best_blocks(rows, quantity: int, *, seat_type: str | None = None, exclude=frozenset()) -> list[list[int]]:
-    """Blocks of ``quantity`` adjacent free seats of one row, best first (see
-    _windows), as lists of pks. If no row has that many together, a single
-    scattered choice; none at all when too few seats are free."""
-    runs = _free_runs(rows, seat_type, exclude)
-    candidates = sorted(window for run in runs for window in _windows(run, quantity))
-    if candidates:
-        return [pks for _, pks in candidates]
-    fallback = _scattered(runs, quantity)
-    return [fallback] if fallback else []
+    """Blocks of ``quantity`` free seats that sit together (see the module
+    docstring for the order), best first, as lists of pks; none when no
+    such block exists."""
+    segments = _free_segments(rows, seat_type, exclude)
+    together = sorted((score, pks) for seg in segments for score, pks, _ in _windows(seg, quantity, aisles=False))
+    result = [pks for _, pks in together]
+    if len(result) < ENOUGH_CANDIDATES:
+        across = sorted((score, pks) for seg in segments for score, pks, _ in _windows(seg, quantity, aisles=True))
+        result += [pks for _, pks in across]
+    if len(result) < ENOUGH_CANDIDATES and quantity > 1:
+        seen = {tuple(pks) for pks in result}
+        for _, pks in _pairs(segments, quantity):
+            if tuple(pks) not in seen:
+                seen.add(tuple(pks))
+                result.append(pks)
+    return result
+
+
+def shortfall_message(rows, quantity: int, *, seat_type: str | None = None) -> str:
+    """Why best_blocks found nothing, for the buyer: how many seats are free,
+    and the most that sit together in one row."""
+    segments = _free_segments(rows, seat_type, frozenset())
+    free = sum(len(seg.seats) for seg in segments)
+    kind = f" {SeatType(seat_type).label.lower()}" if seat_type else ""
+    if free < quantity:
+        return f"Sorry, only {free}{kind} seats are free for this show, not {quantity}."
+    most = max((len(seg.seats) for seg in segments), default=0)
+    return (
+        f"Sorry, there are not {quantity}{kind} seats together for this show, in one row or two adjacent rows "
+        f"(at most {most} together in one row). Pick seats on the map to sit apart."
+    )
+
+
+def screen_seat_types(rows) -> set[str]:
+    """The seat types a screen has (from the seat rows)."""
+    return {row.seat_type for row in rows}

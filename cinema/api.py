@@ -10,7 +10,7 @@ from django.http import Http404, JsonResponse
 from django.urls import register_converter
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
-from rest_framework import exceptions, permissions, serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
 from cinema.errors import DomainError
@@ -163,23 +163,6 @@ def utc_iso(value) -> str | None:
         return None
     text = value.astimezone(UTC).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-class IsStaffOrReadOnly(permissions.BasePermission):
-    message = "Only cinema staff may change the catalogue."
-
-    def has_permission(self, request, view):
-        # A method the view does not have is a 405 for everyone, not a 401/403.
-        if request.method in permissions.SAFE_METHODS or not hasattr(view, request.method.lower()):
-            return True
-        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
-
-
-class IsStaff(permissions.BasePermission):
-    message = "Only cinema staff may do this."
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
 
 
 # --------------------------------------------------------------------------

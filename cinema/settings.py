@@ -28,6 +28,15 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # --- product knobs ----------------------------------------------------------
 SEAT_HOLD_SECONDS = env.int("SEAT_HOLD_SECONDS", default=600)
 MAX_SEATS_PER_BOOKING = env.int("MAX_SEATS_PER_BOOKING", default=10)
+# Inventory limits (issue 18): unexpired held seats per user across all shows,
+# and held + bought per user on one show.
+MAX_HELD_SEATS_PER_USER = env.int("MAX_HELD_SEATS_PER_USER", default=20)
+MAX_SEATS_PER_USER_PER_SHOW = env.int("MAX_SEATS_PER_USER_PER_SHOW", default=10)
+# Per-user token bucket on holding: "refills/period[,burst]" (cinema/token_bucket.py); empty = no limit.
+HOLD_RATE = env.str("HOLD_RATE", default="30/min,20")
+# Browser API clients from other origins (django-cors-headers), e.g. https://app.example.com
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"
 CURRENCY = env.str("CURRENCY", default="INR")
 LOCK_WAIT_SECONDS = env.int("LOCK_WAIT_SECONDS", default=3)
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
@@ -66,6 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
@@ -84,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -13,7 +13,8 @@ from booking.api.common import MAX_IDS
 from booking.api.serializers import BookingOutputSerializer, StaffBookingOutputSerializer
 from booking.models import Booking
 from catalog.models import Show
-from cinema.api import IsStaff, errors, id_field
+from cinema.api import errors, id_field
+from cinema.permissions import StaffModelPermissions, model_permission
 
 
 # --------------------------------------------------------------------------
@@ -24,7 +25,9 @@ def _booking_queryset():
 
 
 def _visible_bookings(user):
-    return _booking_queryset() if user.is_staff else selectors.bookings_for_user(user=user)
+    # Others' bookings (customer data) need booking.view_booking, not is_staff alone.
+    staff_view = user.is_staff and user.has_perm(model_permission(Booking, "view"))
+    return _booking_queryset() if staff_view else selectors.bookings_for_user(user=user)
 
 
 class BookingListApi(APIView):
@@ -146,7 +149,8 @@ class BookingCancelApi(APIView):
 
 
 class ShowBookingListApi(APIView):
-    permission_classes = [IsStaff]
+    permission_classes = [StaffModelPermissions]
+    permission_model = Booking
     OutputSerializer = StaffBookingOutputSerializer
 
     @extend_schema(

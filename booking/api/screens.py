@@ -13,7 +13,8 @@ from booking import services
 from booking.api.common import lookup
 from catalog import services as catalog_services
 from catalog.models import Screen, Theatre
-from cinema.api import IsStaffOrReadOnly, errors, id_field
+from cinema.api import errors, id_field
+from cinema.permissions import PublicReadStaffModelPermissions
 
 # --------------------------------------------------------------------------
 # screens (staff writes; layout changes reach the shows' seats)
@@ -48,7 +49,8 @@ def _screens():
 
 
 class ScreenListApi(APIView):
-    permission_classes = [IsStaffOrReadOnly]
+    permission_classes = [PublicReadStaffModelPermissions]
+    permission_model = Screen
     OutputSerializer = ScreenOutputSerializer
 
     class InputSerializer(serializers.Serializer):
@@ -86,7 +88,8 @@ class ScreenListApi(APIView):
 
 
 class ScreenDetailApi(APIView):
-    permission_classes = [IsStaffOrReadOnly]
+    permission_classes = [PublicReadStaffModelPermissions]
+    permission_model = Screen
     OutputSerializer = ScreenOutputSerializer
 
     class InputSerializer(serializers.Serializer):
@@ -114,6 +117,7 @@ class ScreenDetailApi(APIView):
     )
     def patch(self, request, screen_id):
         screen = get_object_or_404(Screen, pk=screen_id)
+        self.check_object_permissions(request, screen)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -129,5 +133,6 @@ class ScreenDetailApi(APIView):
     )
     def delete(self, request, screen_id):
         screen = get_object_or_404(Screen, pk=screen_id)
+        self.check_object_permissions(request, screen)
         catalog_services.screen_delete(screen=screen)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -12,7 +12,8 @@ from booking.api.common import FIRST_DATE, LAST_DATE, ShowStartField, lookup
 from booking.api.serializers import PricesField, ShowOutputSerializer
 from catalog import selectors as catalog_selectors
 from catalog.models import Movie, Screen, Show
-from cinema.api import IsStaff, IsStaffOrReadOnly, errors, id_field
+from cinema.api import errors, id_field
+from cinema.permissions import PublicReadStaffModelPermissions, StaffModelPermissions, model_permission
 
 
 def _show_with_counts(show: Show) -> Show:
@@ -63,7 +64,8 @@ class MovieShowListApi(APIView):
 
 
 class ShowListApi(APIView):
-    permission_classes = [IsStaff]
+    permission_classes = [StaffModelPermissions]
+    permission_model = Show
     OutputSerializer = ShowOutputSerializer
 
     class InputSerializer(serializers.Serializer):
@@ -94,7 +96,8 @@ class ShowListApi(APIView):
 
 
 class ShowDetailApi(APIView):
-    permission_classes = [IsStaffOrReadOnly]
+    permission_classes = [PublicReadStaffModelPermissions]
+    permission_model = Show
     OutputSerializer = ShowOutputSerializer
 
     class InputSerializer(serializers.Serializer):
@@ -110,8 +113,16 @@ class ShowDetailApi(APIView):
         tags=["shows"],
     )
     def get(self, request, show_id):
-        show = get_object_or_404(_shows(request), pk=show_id)
+        show = self._show(request, show_id)
         return Response(self.OutputSerializer(_show_with_counts(show)).data)
+
+    def _show(self, request, show_id):
+        # Moviegoers see shows on sale; staff who may view shows see them all.
+        staff_view = request.user.is_staff and request.user.has_perm(model_permission(Show, "view"))
+        shows = _shows(request) if staff_view else _shows(request).filter(movie__is_active=True)
+        show = get_object_or_404(shows, pk=show_id)
+        self.check_object_permissions(request, show)
+        return show
 
     @extend_schema(
         operation_id="shows_update",
@@ -124,7 +135,7 @@ class ShowDetailApi(APIView):
         tags=["shows"],
     )
     def patch(self, request, show_id):
-        show = get_object_or_404(Show, pk=show_id)
+        show = self._show(request, show_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -144,5 +155,5 @@ class ShowDetailApi(APIView):
         tags=["shows"],
     )
     def delete(self, request, show_id):
-        services.show_delete(show=get_object_or_404(Show, pk=show_id))
+        services.show_delete(show=self._show(request, show_id))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from booking.exceptions import HoldLimitExceeded, InvalidRequest, SeatUnavailable, ShowStarted
 from booking.models import SeatStatus, ShowSeat
-from booking.seating import SeatRow, best_blocks
+from booking.seating import SeatRow, best_blocks, shortfall_message
 from booking.services import seats_hold, seats_hold_best
 from booking.tests.helpers import make_show, names_of, seat_ids, snapshot
 from tests.factories import UserFactory
@@ -73,28 +73,60 @@ def test_aisles_break_adjacency(now):
     assert best(show, 2, now) in (["A1", "A2"], ["A3", "A4"])
 
 
-def test_falls_back_to_few_pieces_when_no_row_has_enough_together(now):
+def test_splits_over_two_adjacent_rows_when_no_row_has_enough_together(now):
     show = make_show("SS_SSS\nSS_SSS")
-    take(show, ["A4", "B4"], now)  # every run now has at most 2 seats
-    # Two pairs side by side (back row first) rather than four single seats.
-    assert best(show, 4, now) == ["A1", "A2", "B1", "B2"]
+    take(show, ["A4", "B4"], now)  # every row now has 3 seats together at most
+    assert best(show, 4, now) == ["A1", "A2", "B1", "B2"]  # two above two, not four apart
 
 
-def test_fallback_takes_an_exact_fit_to_strand_nothing():
+def row(pk, column, free=True, row_index=0, seat_type="STANDARD"):
+    return SeatRow(pk=pk, free=free, row_index=row_index, column=column, seat_type=seat_type)
+
+
+def test_eight_seats_on_six_seat_blocks_sit_together_across_the_aisle():
+    """Issue 12: 8 seats on blocks of 6 gave A4-A10 plus G7 six rows back."""
+    # Each row: 6 seats, aisle, 6 seats (columns 0-5 and 7-12); 7 rows.
+    rows = []
+    pk = 0
+    for r in range(7):
+        for column in [*range(6), *range(7, 13)]:
+            pk += 1
+            rows.append(row(pk, column, row_index=r))
+    blocks = best_blocks(rows, 8)
+    first = blocks[0]
+    assert len({(p - 1) // 12 for p in first}) == 1  # one row
+    assert all(len({(p - 1) // 12 for p in b}) <= 2 for b in blocks)
+
+
+def test_across_an_aisle_before_two_rows_and_never_a_scatter():
     rows = [
-        SeatRow(pk=1, free=True, row_index=0, column=0, seat_type="STANDARD"),
-        SeatRow(pk=2, free=True, row_index=0, column=1, seat_type="STANDARD"),
-        SeatRow(pk=3, free=True, row_index=0, column=2, seat_type="STANDARD"),
-        SeatRow(pk=4, free=False, row_index=0, column=3, seat_type="STANDARD"),
-        SeatRow(pk=5, free=True, row_index=0, column=4, seat_type="STANDARD"),
-        SeatRow(pk=6, free=False, row_index=0, column=5, seat_type="STANDARD"),
-        SeatRow(pk=7, free=True, row_index=0, column=6, seat_type="STANDARD"),
-        SeatRow(pk=8, free=True, row_index=0, column=7, seat_type="STANDARD"),
+        row(1, 0),
+        row(2, 1),
+        row(3, 2),
+        row(4, 3, free=False),
+        row(5, 4),
+        row(7, 7),  # columns 5 and 6 are an aisle
+        row(8, 8),
     ]
-    assert best_blocks(rows, 4) == [[1, 2, 3, 5]]
-    assert best_blocks(rows, 5) == [[1, 2, 3, 7, 8]]
-    assert best_blocks(rows, 7) == []
-    assert best_blocks(rows, 3, exclude={2}) == [[1, 7, 8]]
+    # 1-3 together first.
+    assert best_blocks(rows, 3)[0] == [1, 2, 3]
+    # 5 + aisle + 7, 8: together across the aisle (no taken seat between).
+    assert [5, 7, 8] in best_blocks(rows, 3)
+    # Four: no block in one row, no second row: nothing rather than 1-3 + 5.
+    assert best_blocks(rows, 4) == []
+    assert "not 4 seats together" in shortfall_message(rows, 4)
+    assert "only 6 seats are free" in shortfall_message(rows, 7)
+
+
+def test_adjacent_rows_only_and_evenly():
+    front = [row(n, n - 1, row_index=0) for n in range(1, 4)]
+    gap_row = [row(n, n - 11, row_index=1, free=False) for n in range(11, 14)]
+    back = [row(n, n - 21, row_index=2) for n in range(21, 24)]
+    # Rows 0 and 2 are not adjacent: no split across a row of taken seats.
+    assert best_blocks(front + gap_row + back, 4) == []
+    middle = [row(n, n - 11, row_index=1) for n in range(11, 14)]
+    blocks = best_blocks(front + middle, 4)
+    assert blocks and all(len(set(b) & {1, 2, 3}) == 2 for b in blocks[:1])
 
 
 def test_expired_holds_are_free_and_live_holds_and_sales_are_not(now):
@@ -112,7 +144,7 @@ def test_seat_type_filter(now):
     assert best(show, 2, now, seat_type="PREMIUM") == ["A1", "A2"]
     with pytest.raises(InvalidRequest):
         best(show, 2, now, seat_type="GOLD")
-    with pytest.raises(SeatUnavailable):
+    with pytest.raises(InvalidRequest, match="no recliner seats"):
         best(show, 1, now, seat_type="RECLINER")
 
 
