@@ -155,3 +155,17 @@ def token_refresh(*, refresh: str) -> dict[str, str]:
     token.set_iat()
     token.outstand()
     return {"access": access, "refresh": str(token)}
+
+
+@transaction.atomic(durable=True)
+def user_tokens_revoke(*, user) -> int:
+    """End every API session of ``user``: blacklist each refresh token issued
+    to them that is not blacklisted yet (simplejwt's OutstandingToken list).
+    Returns how many were blacklisted. Takes no row locks; a concurrent
+    rotation of one of them loses to the unique blacklist row either way."""
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    pending = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    rows = [BlacklistedToken(token=token) for token in pending]
+    BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)

@@ -14,7 +14,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.api.serializers import UserOutputSerializer
-from accounts.services import email_normalize, token_refresh, user_register
+from accounts.services import email_normalize, token_refresh, user_register, user_tokens_revoke
 from accounts.throttles import REGISTER_THROTTLES
 from cinema.api import errors
 
@@ -159,6 +159,26 @@ class LogoutApi(APIView):
             raise exceptions.PermissionDenied("That refresh token belongs to someone else.")
         token.blacklist()
         return Response({"message": "Logged out"})
+
+
+class LogoutAllApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="logout_all",
+        summary="End every session of the caller: all their refresh tokens are blacklisted",
+        request=None,
+        responses={
+            200: inline_serializer(
+                "LoggedOutAll", {"message": serializers.CharField(), "revoked": serializers.IntegerField()}
+            ),
+            **errors(401),
+        },
+        tags=["accounts"],
+    )
+    def post(self, request):
+        revoked = user_tokens_revoke(user=request.user)
+        return Response({"message": "Logged out everywhere", "revoked": revoked})
 
 
 class MeApi(APIView):

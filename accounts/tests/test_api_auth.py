@@ -155,3 +155,30 @@ def test_session_auth_requires_csrf(user):
     client.cookies["csrftoken"] = token
     r = client.post("/api/v1/logout", {"refresh": "x"}, format="json", HTTP_X_CSRFTOKEN=token)
     assert r.status_code == 400  # past CSRF: the body is what is wrong now
+
+
+def test_logout_all_ends_every_session_of_the_caller_only(user, other):
+    sessions = [_login(APIClient(), user.email).json()["refresh"] for _ in range(3)]
+    theirs = _login(APIClient(), other.email).json()["refresh"]
+    r = client_for(user).post("/api/v1/logout/all")
+    assert r.status_code == 200 and r.json()["revoked"] == 3
+    for refresh in sessions:
+        assert APIClient().post("/api/v1/token/refresh", {"refresh": refresh}, format="json").status_code == 401
+    assert APIClient().post("/api/v1/token/refresh", {"refresh": theirs}, format="json").status_code == 200
+    assert client_for(user).post("/api/v1/logout/all").json()["revoked"] == 0
+    assert APIClient().post("/api/v1/logout/all").status_code == 401
+
+
+def test_cors_only_for_configured_origins(settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+    ok = APIClient().get("/api/v1/movies", HTTP_ORIGIN="https://app.example.com")
+    assert ok["Access-Control-Allow-Origin"] == "https://app.example.com"
+    other = APIClient().get("/api/v1/movies", HTTP_ORIGIN="https://evil.example.com")
+    assert "Access-Control-Allow-Origin" not in other
+    preflight = APIClient().options(
+        "/api/v1/holds",
+        HTTP_ORIGIN="https://app.example.com",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization,content-type",
+    )
+    assert preflight.status_code == 200 and "authorization" in preflight["Access-Control-Allow-Headers"]

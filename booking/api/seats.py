@@ -15,6 +15,7 @@ from booking import selectors, services
 from booking.api.common import MAX_IDS, viewer
 from booking.api.serializers import HoldOutputSerializer, SeatOutputSerializer, hold_body
 from booking.models import SeatStatus, ShowSeat
+from booking.services.holds import hold_id_for
 from catalog.models import SeatType, Show
 from cinema.api import UTCDateTimeField, errors, id_field, utc_iso
 
@@ -44,7 +45,7 @@ class ShowSeatListApi(APIView):
         tags=["shows"],
     )
     def get(self, request, show_id):
-        show = get_object_or_404(Show, pk=show_id)
+        show = get_object_or_404(Show.objects.filter(movie__is_active=True), pk=show_id)
         who = viewer(request)
         # A poller's If-None-Match is checked with one aggregate query, so an
         # unchanged map never pays for building the body; without one, the
@@ -150,9 +151,11 @@ class ShowHoldApi(APIView):
         tags=["holds"],
     )
     def get(self, request, show_id):
-        show = get_object_or_404(Show, pk=show_id)
+        show = get_object_or_404(Show.objects.filter(movie__is_active=True), pk=show_id)
         seats = selectors.holds_for_user(user=request.user, show=show)
-        return Response(hold_body(show=show, seats=seats))
+        body = hold_body(show=show, seats=seats)
+        body["id"] = hold_id_for(show_id=show.pk, user_id=request.user.pk)  # the same hold as /holds/{id}
+        return Response(body)
 
     @extend_schema(
         operation_id="show_holds_create",
@@ -174,7 +177,7 @@ class ShowHoldApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        show = get_object_or_404(Show, pk=show_id)
+        show = get_object_or_404(Show.objects.filter(movie__is_active=True), pk=show_id)
         if "seat_ids" in values:
             hold = services.seats_hold(user=request.user, show=show, seat_ids=values["seat_ids"])
         else:
@@ -182,6 +185,7 @@ class ShowHoldApi(APIView):
                 user=request.user, show=show, quantity=values["quantity"], seat_type=values.get("seat_type")
             )
         body = hold_body(show=show, seats=hold.seats, expires_at=hold.expires_at)
+        body["id"] = hold.id  # the same hold as /holds/{id}
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking.api import bookings, screens, seats, shows
+from booking.api import bookings, holds, screens, seats, shows
 
 urlpatterns = [
     path("movies/<id:movie_id>/shows", shows.MovieShowListApi.as_view(), name="api-movie-shows"),
@@ -9,6 +9,9 @@ urlpatterns = [
     path("shows/<id:show_id>/seats", seats.ShowSeatListApi.as_view(), name="api-show-seats"),
     path("shows/<id:show_id>/holds", seats.ShowHoldApi.as_view(), name="api-show-holds"),
     path("shows/<id:show_id>/bookings", bookings.ShowBookingListApi.as_view(), name="api-show-bookings"),
+    path("holds", holds.HoldCreateApi.as_view(), name="api-holds"),
+    path("holds/<str:hold_id>", holds.HoldDetailApi.as_view(), name="api-hold"),
+    path("holds/<str:hold_id>/release", holds.HoldReleaseApi.as_view(), name="api-hold-release"),
     path("seats/<id:seat_id>/lock", seats.SeatLockApi.as_view(), name="api-seat-lock"),
     path("bookings", bookings.BookingListApi.as_view(), name="api-bookings"),
     path("bookings/<id:booking_id>", bookings.BookingDetailApi.as_view(), name="api-booking"),

@@ -41,6 +41,7 @@ def test_best_hold_answers_from_memory_what_the_database_says(user, show, django
     assert client.get(f"/api/v1/shows/{show.pk}/holds").json() == body
     # The hand-built body is what the documented serializer gives.
     held = list(ShowSeat.objects.select_related("seat").filter(held_by=user).order_by("pk"))
+    assert body.pop("id") == f"{show.pk}-{user.pk}"  # the hold's id (SPEC 7.4), added by the view
     assert hold_body(show=show, seats=held) == hold_body_serialized(show=show, seats=held) == body
     assert hold_body(show=show, seats=[]) == hold_body_serialized(show=show, seats=[])
 

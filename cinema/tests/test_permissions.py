@@ -54,3 +54,28 @@ def test_inactive_movies_need_view_permission():
 def test_superuser_may_do_everything():
     client = client_for(StaffFactory(permissions=[], is_superuser=True))
     assert client.post("/api/v1/movies", MOVIE, format="json").status_code == 201
+
+
+def test_shows_screens_and_a_shows_bookings_need_their_model_permissions():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import ScreenFactory, ShowFactory
+
+    show = ShowFactory()
+    screen = ScreenFactory()
+    nobody = client_for(StaffFactory(permissions=[]))
+    start = (timezone.now() + timedelta(days=30)).isoformat()
+    body = {"movie_id": show.movie_id, "screen_id": screen.pk, "start_time": start}
+    assert nobody.post("/api/v1/shows", body, format="json").status_code == 403
+    assert nobody.patch(f"/api/v1/shows/{show.pk}", {"prices": {"STANDARD": "1.00"}}, format="json").status_code == 403
+    assert nobody.delete(f"/api/v1/shows/{show.pk}").status_code == 403
+    assert nobody.get(f"/api/v1/shows/{show.pk}/bookings").status_code == 403
+    assert nobody.patch(f"/api/v1/screens/{screen.pk}", {"name": "X"}, format="json").status_code == 403
+    assert nobody.delete(f"/api/v1/screens/{screen.pk}").status_code == 403
+    assert nobody.get(f"/api/v1/screens/{screen.pk}").status_code == 200  # the public catalogue
+    reader = client_for(StaffFactory(permissions=["booking.view_booking"]))
+    assert reader.get(f"/api/v1/shows/{show.pk}/bookings").status_code == 200
+    scheduler = client_for(StaffFactory(permissions=["catalog.add_show"]))
+    assert scheduler.post("/api/v1/shows", body, format="json").status_code == 201
