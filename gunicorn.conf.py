@@ -11,6 +11,8 @@ sit idle through that wait while other clients queue.
 import ctypes
 import ctypes.util
 import os
+import shutil
+import tempfile
 
 
 def _int(name: str, default: int) -> int:
@@ -85,3 +87,33 @@ def _malloc_tuning() -> None:
 
 
 _malloc_tuning()
+
+
+# Prometheus multiprocess mode: each worker writes its figures to files in this
+# folder and /metrics sums them, so a scrape answered by any worker sees them all.
+# It must be in the environment before a worker imports prometheus_client, which
+# is why it is set here, in the master, before the fork. Without one given, each
+# gunicorn gets a private folder (two on one machine must not share one).
+_metrics_dir_given = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+if not _metrics_dir_given:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="cinema-metrics-")
+
+
+def on_starting(server):
+    """Start from zero: files left by an earlier master would be summed in."""
+    path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(path, exist_ok=True)
+    for name in os.listdir(path):
+        if name.endswith(".db"):
+            os.remove(os.path.join(path, name))
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if not _metrics_dir_given:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

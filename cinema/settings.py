@@ -258,9 +258,25 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
-}
+
+# === operations: request ids, metrics, logs, health (issue 15) ================
+# Kept in one block so other edits to this file merge cleanly.
+from cinema.logs import logging_config  # noqa: E402
+
+# Outermost: the request id exists before anything logs and reaches every response;
+# django-prometheus's pair times the whole stack and counts requests by view.
+MIDDLEWARE = [
+    "cinema.request_id.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+# Besides loopback, who may scrape /metrics (CIDRs, e.g. the Prometheus network).
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+# The broker /health greets when set (the events app publishes to the same URL).
+AMQP_URL = env.str("AMQP_URL", default="")
+HEALTH_BROKER_TIMEOUT = env.float("HEALTH_BROKER_TIMEOUT", default=1.0)
+# Probes and scrapes speak plain HTTP inside the container / cluster.
+SECURE_REDIRECT_EXEMPT = [r"^health(/live)?$", r"^metrics$"]
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=env.str("LOG_LEVEL", default="WARNING"))
