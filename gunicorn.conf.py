@@ -59,6 +59,9 @@ else:
     control_socket_disable = True
 
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None  # "-" for stdout
+# Gunicorn's combined format plus the duration and the response's X-Request-ID.
+# (LOG_LEVEL=INFO gives the same per request from Django, in LOG_FORMAT's format.)
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms request_id=%({x-request-id}o)s'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "warning")
 proc_name = os.environ.get("GUNICORN_PROC_NAME", "cinema")
