@@ -90,3 +90,31 @@ def test_request_counts_are_summed_over_two_workers(gunicorn):
         assert value(body, "django_http_requests_latency_seconds_by_view_method_count", view="health-live") >= REQUESTS
     responses = "django_http_responses_total_by_status_view_method_total"
     assert value(body, responses, view="health-live", status="200") - before_200 == REQUESTS
+
+
+def test_business_counters_are_summed_over_processes(tmp_path):
+    """Two processes count holds into one PROMETHEUS_MULTIPROC_DIR; a third serves /metrics."""
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PROMETHEUS_", "PYTEST_"))}
+    env.update(
+        DEBUG="true",
+        CACHE_URL="locmemcache://",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
+    )
+    count = "from cinema import metrics; metrics.hold_placed(seats=2); metrics.hold_refused(reason='HOLD_LIMIT')"
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", count], cwd=ROOT, env=env, check=True, timeout=60)
+    scrape = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "print(Client(HTTP_HOST='127.0.0.1').get('/metrics').content.decode())\n"
+    )
+    env["DJANGO_SETTINGS_MODULE"] = "cinema.settings"
+    body = subprocess.run(
+        [sys.executable, "-c", scrape], cwd=ROOT, env=env, check=True, timeout=60, capture_output=True, text=True
+    ).stdout
+    assert value(body, "cinema_holds_placed_total") == 2
+    assert value(body, "cinema_seats_held_total") == 4
+    assert value(body, "cinema_holds_refused_total", reason="HOLD_LIMIT") == 2
