@@ -110,8 +110,10 @@ say "demo data"
 "${COMPOSE[@]}" run --rm -T --no-deps app python manage.py seed_demo --force >/dev/null
 
 if $has_events; then
+  # The checks below speak AMQP with pika; bring it into /tmp if the image lacks it.
+  "${COMPOSE[@]}" exec -T app sh -c 'python -c "import pika" 2>/dev/null || pip install -q --target /tmp/smoke-pika pika==1.4.4'
   # Bind a queue to the product exchange before booking, so the event has somewhere to go.
-  "${COMPOSE[@]}" exec -T app python - <<'PY'
+  "${COMPOSE[@]}" exec -T -e PYTHONPATH=/tmp/smoke-pika app python - <<'PY'
 import os, pika
 ch = pika.BlockingConnection(pika.URLParameters(os.environ["AMQP_URL"])).channel()
 ch.exchange_declare("cinema.events", exchange_type="topic", durable=True)
@@ -140,7 +142,7 @@ echo "/metrics from the host through the port mapping: $status (200 only if the 
 
 if $has_events; then
   say "an event reached RabbitMQ"
-  "${COMPOSE[@]}" exec -T app python - <<'PY'
+  "${COMPOSE[@]}" exec -T -e PYTHONPATH=/tmp/smoke-pika app python - <<'PY'
 import json, os, time, pika
 ch = pika.BlockingConnection(pika.URLParameters(os.environ["AMQP_URL"])).channel()
 deadline, seen = time.monotonic() + 60, []
