@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 2
 APT_PACKAGES := pkg-config default-libmysqlclient-dev build-essential
 
-.PHONY: run test bench lint sysdeps migrate seed clean
+.PHONY: run test bench lint sysdeps migrate seed clean image-test
 
 # mysqlclient compiles against the MySQL/MariaDB client headers.
 sysdeps:
@@ -53,6 +53,11 @@ bench: $(VENV)/.installed-dev
 	  else echo "wrk is missing. Run: sudo apt-get install -y wrk"; exit 1; fi; \
 	fi
 	$(BIN)/python -m bench.run
+
+# Build the image, run the compose stack with podman (ENGINE=docker for Docker), smoke-test
+# it through the API, tear it down: docker/image-test.sh. Root; app on 127.0.0.1:28080.
+image-test: $(VENV)/.installed-dev
+	PODMAN_COMPOSE=$(abspath $(BIN))/podman-compose bash docker/image-test.sh
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

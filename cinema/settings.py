@@ -325,12 +325,28 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"one_line_client_errors": {"()": "cinema.logging.OneLineClientErrors"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_client_errors"]}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
-    # The relay and the audit consumer say when they connect, retry and stop.
-    "loggers": {"events": {"level": env.str("EVENTS_LOG_LEVEL", default="INFO")}},
-}
+
+# === operations: request ids, metrics, logs, health (issue 15) ================
+# Kept in one block so other edits to this file merge cleanly.
+from cinema.logs import logging_config  # noqa: E402
+
+# Outermost: the request id exists before anything logs and reaches every response;
+# django-prometheus's pair times the whole stack and counts requests by view.
+MIDDLEWARE = [
+    "cinema.request_id.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+# Besides loopback, who may scrape /metrics (CIDRs, e.g. the Prometheus network).
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+HEALTH_BROKER_TIMEOUT = env.float("HEALTH_BROKER_TIMEOUT", default=1.0)
+# Probes and scrapes speak plain HTTP inside the container / cluster.
+SECURE_REDIRECT_EXEMPT = [r"^health(/live)?$", r"^metrics$"]
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=env.str("LOG_LEVEL", default="WARNING"))
+# A client's mistake is one line, not a traceback (cinema/logging.py).
+LOGGING["filters"] = {"one_line_client_errors": {"()": "cinema.logging.OneLineClientErrors"}}
+LOGGING["handlers"]["console"]["filters"] = ["one_line_client_errors"]
+# The relay and the audit consumer say when they connect, retry and stop.
+LOGGING["loggers"]["events"] = {"level": env.str("EVENTS_LOG_LEVEL", default="INFO")}
