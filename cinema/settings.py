@@ -307,3 +307,28 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_client_errors"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# --- several nodes, read replicas, the edge (SPEC 7.5; docs/scaling.md) ----------
+# Anonymous seat maps say they are public for a second, so nginx can absorb polling.
+MIDDLEWARE.append("cinema.edge.PublicSeatMapMiddleware")
+# Reverse proxies in front that append X-Forwarded-For (deploy/nginx.conf: 1):
+# throttles and login lockouts then key on the real client, not on the proxy.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+REST_FRAMEWORK["NUM_PROXIES"] = PROXY_COUNT
+AXES_CLIENT_IP_CALLABLE = "cinema.edge.client_ip"
+# Read replicas: catalogue reads and anonymous seat maps may use one; see cinema/replicas.py.
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=5)
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=2.0)
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=1.0)
+for _i, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    _replica = env.db_url_config(_url)
+    _replica.update({"CONN_MAX_AGE": _db["CONN_MAX_AGE"], "CONN_HEALTH_CHECKS": True, "TEST": {"MIRROR": "default"}})
+    if _replica["ENGINE"] == "django.db.backends.mysql":
+        # A replica that is gone must not hold a request for long: it is skipped.
+        same = _db["ENGINE"] == _replica["ENGINE"]
+        _replica["OPTIONS"] = {**(_db.get("OPTIONS", {}) if same else {}), "connect_timeout": 1}
+    DATABASES[f"replica{_i}"] = _replica
+if len(DATABASES) > 1:
+    DATABASE_ROUTERS = ["cinema.db_router.ReplicaRouter"]
+    # Last: it calls the view itself, to answer again from the primary if a replica fails.
+    MIDDLEWARE.append("cinema.replicas.ReplicaMiddleware")
