@@ -15,7 +15,7 @@ The rules (docs/scaling.md has the why and the staleness bound):
   replica — and that is what a cache miss at the proxy sends.
 - A replica that cannot be reached, or whose ``Seconds_Behind_Master`` is
   unknown (replication stopped) or above ``REPLICA_MAX_LAG_SECONDS``, is
-  skipped. The check costs one ``SHOW SLAVE STATUS`` per replica per
+  skipped. The check costs one ``SHOW REPLICA STATUS`` per replica per
   ``REPLICA_CHECK_SECONDS`` per process. A replica that fails in the middle of
   a request (or answers 404/5xx) is marked down and the request is answered
   again from the primary.
@@ -101,7 +101,7 @@ def use_primary():
         _replica.reset(token)
 
 
-# --- health: one SHOW SLAVE STATUS per replica per REPLICA_CHECK_SECONDS -------
+# --- health: one SHOW REPLICA STATUS per replica per REPLICA_CHECK_SECONDS -----
 _health: dict[str, tuple[float, bool, float | None]] = {}  # alias -> (checked at, usable, lag)
 _health_lock = threading.Lock()
 
@@ -109,14 +109,16 @@ _health_lock = threading.Lock()
 def replica_lag(alias: str) -> float | None:
     """Seconds behind the primary as the replica reports it; None when
     replication is not running (or the server is not a replica)."""
+    # SHOW REPLICA STATUS: MariaDB 10.5+ and MySQL 8.0.22+ (8.4 dropped SHOW
+    # SLAVE STATUS); MariaDB keeps the old column names, MySQL renamed them.
     with connections[alias].cursor() as cursor:
-        cursor.execute("SHOW SLAVE STATUS")
+        cursor.execute("SHOW REPLICA STATUS")
         row = cursor.fetchone()
         if row is None:
             return None
-        status = dict(zip([c[0] for c in cursor.description], row, strict=True))
-    running = status.get("Slave_IO_Running") == "Yes" and status.get("Slave_SQL_Running") == "Yes"
-    lag = status.get("Seconds_Behind_Master")
+        status = {c[0].replace("Slave_", "Replica_"): v for c, v in zip(cursor.description, row, strict=True)}
+    running = status.get("Replica_IO_Running") == "Yes" and status.get("Replica_SQL_Running") == "Yes"
+    lag = status.get("Seconds_Behind_Master", status.get("Seconds_Behind_Source"))
     return float(lag) if running and lag is not None else None
 
 

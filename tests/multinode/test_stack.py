@@ -5,6 +5,7 @@ edge cache may make an anonymous map a little old, never make a buyer act on
 a wrong one.
 """
 
+import http.client
 import re
 import socket
 import threading
@@ -316,3 +317,33 @@ def test_edge_caches_anonymous_maps_only_and_serves_static_files(stack):
     # nginx serves collectstatic's output itself (whitenoise would say max-age=60).
     css = call(EDGE_PORT, "GET", "/static/css/site.css")
     assert css.status == 200 and css.headers["cache-control"] == "max-age=604800"
+
+
+def test_nginx_sets_x_forwarded_proto_and_the_nodes_trust_it(stack):
+    """BEHIND_TLS_PROXY=true on the nodes: X-Forwarded-Proto decides
+    request.is_secure(), which Django's CSRF origin check shows from outside.
+    nginx replaces whatever the client sent with the scheme it was reached by."""
+    secret = "a" * 32
+    body = f"csrfmiddlewaretoken={secret}&username=nobody%40example.com&password=x".encode()
+
+    def post(port, proto):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request(
+            "POST",
+            "/accounts/login/",
+            body=body,
+            headers={
+                "Host": f"127.0.0.1:{port}",
+                "Origin": f"http://127.0.0.1:{port}",
+                "Cookie": f"csrftoken={secret}",
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Forwarded-Proto": proto,
+            },
+        )
+        status = conn.getresponse().status
+        conn.close()
+        return status
+
+    assert post(A, "https") == 403  # the node believes the header: https, so an http Origin is refused
+    assert post(A, "http") == 200
+    assert post(EDGE_PORT, "https") == 200  # nginx says http: the client's claim is dropped

@@ -14,7 +14,12 @@ import subprocess
 
 from tests.multinode.conftest import EDGE_PORT, NODE_PORTS
 
-LAYOUT = "/".join(["SSSS_SSSSSSSSSS_SSSS"] * 4 + ["PPPP_PPPPPPPPPP_PPPP"] * 4 + ["RRRR_RRRRRRRRRR_RRRR"] * 2 + ["AASS_SSSSSSSSSS_SSAA"])
+LAYOUT = "/".join(
+    ["SSSS_SSSSSSSSSS_SSSS"] * 4
+    + ["PPPP_PPPPPPPPPP_PPPP"] * 4
+    + ["RRRR_RRRRRRRRRR_RRRR"] * 2
+    + ["AASS_SSSSSSSSSS_SSAA"]
+)
 SECONDS = os.environ.get("WRK_SECONDS", "5")
 
 
