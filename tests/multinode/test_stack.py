@@ -347,3 +347,46 @@ def test_nginx_sets_x_forwarded_proto_and_the_nodes_trust_it(stack):
     assert post(A, "https") == 403  # the node believes the header: https, so an http Origin is refused
     assert post(A, "http") == 200
     assert post(EDGE_PORT, "https") == 200  # nginx says http: the client's claim is dropped
+
+
+def test_a_lagging_replica_may_show_an_older_map_but_never_after_a_newer_one(stack):
+    """Replication delayed by 1 s (within REPLICA_MAX_LAG_SECONDS=2): a fresh
+    anonymous read may be a second old; a poller that has seen a version is
+    answered by the primary, so its versions never go back; nobody books from
+    the stale read."""
+    data = stack.seed(2, "SS")
+    show, seats = data["show_id"], data["seat_ids"]
+    buyer, rival = data["users"]
+    path = f"/api/v1/shows/{show}/seats"
+    stack.replica_caught_up()
+    stack.replica.query("STOP SLAVE")
+    stack.replica.query("CHANGE MASTER TO MASTER_DELAY=1")
+    stack.replica.query("START SLAVE")
+    try:
+        time.sleep(1.2)
+        before = call(A, "GET", f"{path}?probe={uuid.uuid4().hex}")
+        assert before.headers.get("x-read-from") == "replica"
+        assert (
+            call(A, "POST", f"/api/v1/shows/{show}/holds", body={"seat_ids": seats[:1]}, token=buyer["token"]).status
+            == 201
+        )
+        stale = call(B, "GET", f"{path}?probe={uuid.uuid4().hex}")
+        assert stale.headers.get("x-read-from") == "replica" and _seat(stale, seats[0])["status"] == "AVAILABLE"
+        # The poller sends what it saw; the primary answers, newer, and then 304s.
+        polled = call(B, "GET", path, headers={"If-None-Match": before.headers["etag"]})
+        assert polled.status == 200 and "x-read-from" not in polled.headers
+        assert _seat(polled, seats[0])["status"] == "LOCKED"
+        for port in NODE_PORTS:
+            again = call(port, "GET", path, headers={"If-None-Match": polled.headers["etag"]})
+            assert again.status == 304 and again.headers["etag"] == polled.headers["etag"]
+        # The buyer sees their own hold; the rival who read the stale map cannot take it.
+        assert _seat(call(B, "GET", path, token=buyer["token"]), seats[0])["mine"] is True
+        assert (
+            call(B, "POST", f"/api/v1/shows/{show}/holds", body={"seat_ids": seats[:1]}, token=rival["token"]).status
+            == 409
+        )
+    finally:
+        stack.replica.query("STOP SLAVE")
+        stack.replica.query("CHANGE MASTER TO MASTER_DELAY=0")
+        stack.replica.query("START SLAVE")
+    stack.replica_caught_up()
