@@ -53,7 +53,9 @@ def _timed(fn, **kwargs):
 def _summary(name, values):
     values = sorted(values)
     p = lambda q: values[min(len(values) - 1, int(q * len(values)))]  # noqa: E731
-    print(f"{name:28s} median {statistics.median(values):6.2f} ms  p90 {p(0.9):6.2f}  p99 {p(0.99):6.2f}  n={len(values)}")
+    print(
+        f"{name:28s} median {statistics.median(values):6.2f} ms  p90 {p(0.9):6.2f}  p99 {p(0.99):6.2f}  n={len(values)}"
+    )
 
 
 @pytest.mark.django_db(transaction=True)
