@@ -26,20 +26,3 @@ class PublicSeatMapMiddleware:
         ):
             response["Cache-Control"] = "public, max-age=1"
         return response
-
-
-def client_ip(request) -> str | None:
-    """The client's address when PROXY_COUNT reverse proxies stand in front:
-    the PROXY_COUNT-th address from the right of X-Forwarded-For (the ones the
-    proxies appended; whatever the client sent itself is further left and
-    ignored). With no proxy, REMOTE_ADDR. django-axes uses this for lockouts;
-    DRF's throttles use the same rule through NUM_PROXIES."""
-    from django.conf import settings
-
-    count = settings.PROXY_COUNT
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if count and forwarded:
-        addrs = [a.strip() for a in forwarded.split(",") if a.strip()]
-        if addrs:
-            return addrs[-min(count, len(addrs))]
-    return request.META.get("REMOTE_ADDR")

@@ -311,11 +311,6 @@ LOGGING = {
 # --- several nodes, read replicas, the edge (SPEC 7.5; docs/scaling.md) ----------
 # Anonymous seat maps say they are public for a second, so nginx can absorb polling.
 MIDDLEWARE.append("cinema.edge.PublicSeatMapMiddleware")
-# Reverse proxies in front that append X-Forwarded-For (deploy/nginx.conf: 1):
-# throttles and login lockouts then key on the real client, not on the proxy.
-PROXY_COUNT = env.int("PROXY_COUNT", default=0)
-REST_FRAMEWORK["NUM_PROXIES"] = PROXY_COUNT
-AXES_CLIENT_IP_CALLABLE = "cinema.edge.client_ip"
 # Read replicas: catalogue reads and anonymous seat maps may use one; see cinema/replicas.py.
 REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=5)
 REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=2.0)

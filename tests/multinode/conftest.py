@@ -278,7 +278,7 @@ def _node_env(keys: tuple[str, str]) -> dict:
             "REPLICA_PIN_SECONDS": str(PIN_SECONDS),
             "REPLICA_MAX_LAG_SECONDS": str(MAX_LAG_SECONDS),
             "CACHE_URL": REDIS_URL,
-            "PROXY_COUNT": "1",
+            "NUM_PROXIES": "1",
             "BEHIND_TLS_PROXY": "true",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_SSL_REDIRECT": "false",

@@ -27,7 +27,10 @@ def main() -> None:
     tag = f"s{show.pk}"
     password = make_password("multinode-pass-2026", hasher="pbkdf2_sha256")
     users = User.objects.bulk_create(
-        [User(email=f"buyer{i}.{tag}@example.com", name=f"Buyer {i}", password=password) for i in range(users_wanted)]
+        [
+            User(email=f"buyer{i}.{tag}@example.com", name=f"Buyer {i}", password=password, email_verified=True)
+            for i in range(users_wanted)
+        ]
     )
     users = list(User.objects.filter(email__endswith=f".{tag}@example.com").order_by("pk"))
     seats = list(ShowSeat.objects.filter(show=show).order_by("pk").values_list("pk", flat=True))
