@@ -9,10 +9,10 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import User
 from booking.models import Booking, ShowSeat
-from tests.api import client_for
 from catalog.models import Movie, Show
 from cinema import replicas
 from cinema.db_router import ReplicaRouter
+from tests.api import client_for
 from tests.factories import ShowFactory, UserFactory
 
 router = ReplicaRouter()
