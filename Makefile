@@ -65,3 +65,17 @@ lint: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .cache
+
+# Two gunicorn nodes behind nginx (deploy/nginx.conf) on their own MariaDB
+# primary + replica (13306/13307, temporary datadirs) and Redis db 5:
+# tests/multinode, docs/scaling.md. Fails if any engine cannot be started.
+MULTINODE_APT := $(if $(shell command -v nginx),,nginx) $(if $(wildcard /usr/sbin/mariadbd),,mariadb-server) $(if $(shell command -v redis-cli),,redis-server)
+.PHONY: multinode-test
+multinode-test: $(VENV)/.installed-dev
+	@if [ -n "$(strip $(MULTINODE_APT))" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(MULTINODE_APT); \
+	  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(MULTINODE_APT); \
+	  else echo "Missing: $(MULTINODE_APT). Run: sudo apt-get install -y $(MULTINODE_APT)"; exit 1; fi; \
+	fi
+	@redis-cli ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 >/dev/null
+	MULTINODE_TESTS=1 $(BIN)/python -m pytest tests/multinode -p no:cacheprovider $(PYTEST_ARGS)
