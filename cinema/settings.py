@@ -326,7 +326,31 @@ CONTENT_SECURITY_POLICY = {
 }
 
 
-# === operations: request ids, metrics, logs, health (issue 15) =========
+# === operations: request ids, metrics, logs, health (issue 15) ================
+# Kept in one block so other edits to this file merge cleanly.
+from cinema.logs import logging_config  # noqa: E402
+
+# Outermost: the request id exists before anything logs and reaches every response;
+# django-prometheus's pair times the whole stack and counts requests by view.
+MIDDLEWARE = [
+    "cinema.request_id.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+# Besides loopback, who may scrape /metrics (CIDRs, e.g. the Prometheus network).
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+HEALTH_BROKER_TIMEOUT = env.float("HEALTH_BROKER_TIMEOUT", default=1.0)
+# Probes and scrapes speak plain HTTP inside the container / cluster.
+SECURE_REDIRECT_EXEMPT = [r"^health(/live)?$", r"^metrics$"]
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=env.str("LOG_LEVEL", default="WARNING"))
+# A client's mistake is one line, not a traceback (cinema/logging.py).
+LOGGING["filters"] = {"one_line_client_errors": {"()": "cinema.logging.OneLineClientErrors"}}
+LOGGING["handlers"]["console"]["filters"] = ["one_line_client_errors"]
+# The relay and the audit consumer say when they connect, retry and stop.
+LOGGING["loggers"]["events"] = {"level": env.str("EVENTS_LOG_LEVEL", default="INFO")}
+
 # --- several nodes, read replicas, the edge (SPEC 7.5; docs/scaling.md) ----------
 # Anonymous seat maps say they are public for a second, so nginx can absorb polling.
 MIDDLEWARE.append("cinema.edge.PublicSeatMapMiddleware")
