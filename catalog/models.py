@@ -28,6 +28,14 @@ class Movie(models.Model):
     release_date = models.DateField(null=True, blank=True)
     poster_url = models.URLField(max_length=500, blank=True)
     is_active = models.BooleanField("active", default=True, help_text="Shown to moviegoers.")
+    cast = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='A list of {"name", "character"}, e.g. [{"name": "Ana", "character": "Mia"}]',
+    )
+    crew = models.JSONField(
+        default=list, blank=True, help_text='A list of {"name", "job"}, e.g. [{"name": "Raj", "job": "Director"}]'
+    )
 
     class Meta:
         ordering = ["title"]
@@ -104,6 +112,13 @@ class Seat(models.Model):
         return f"{self.row_label}{self.number}"
 
 
+class ShowFormat(models.TextChoices):
+    TWO_D = "2D", "2D"
+    THREE_D = "3D", "3D"
+    IMAX = "IMAX", "IMAX"
+    FOUR_DX = "4DX", "4DX"
+
+
 class Show(models.Model):
     """A movie on a screen at a time. Created through booking.services.show_schedule,
     which also creates its show seats."""
@@ -123,6 +138,13 @@ class Show(models.Model):
     )
     price_accessible = models.DecimalField(
         max_digits=8, decimal_places=2, default=Decimal("200.00"), validators=[MinValueValidator(0)]
+    )
+    format = models.CharField(max_length=4, choices=ShowFormat.choices, default=ShowFormat.TWO_D)
+    language = models.CharField(
+        "audio language", max_length=50, blank=True, validators=[validate_single_line], help_text="e.g. Hindi"
+    )
+    subtitles = models.CharField(
+        max_length=50, blank=True, validators=[validate_single_line], help_text="Subtitle language; empty for none."
     )
 
     class Meta:

@@ -125,3 +125,83 @@ def movie_shows_upcoming(*, movie: Movie, day: date_type | None = None, now: dat
         start, end = local_day_bounds(day)
         shows = shows.filter(start_time__gte=start, start_time__lt=end)
     return shows.select_related("screen__theatre").order_by("start_time", "pk")
+
+
+# --------------------------------------------------------------------------
+# browsing (SPEC 7.4): search, cities, theatres, shows per place, dates
+# --------------------------------------------------------------------------
+FILLING_FAST, ALMOST_FULL = 0.6, 0.9
+
+
+def show_status(*, show: Show, sold: int, free: int, total: int) -> str:
+    """AVAILABLE, FILLING_FAST (60 % sold), ALMOST_FULL (90 %), SOLD_OUT (no
+    seat free) or CANCELLED (a show the cinema called off)."""
+    if getattr(show, "cancelled_at", None) or getattr(show, "is_cancelled", False):
+        return "CANCELLED"
+    if total == 0 or free == 0:
+        return "SOLD_OUT"
+    share = sold / total
+    if share >= ALMOST_FULL:
+        return "ALMOST_FULL"
+    if share >= FILLING_FAST:
+        return "FILLING_FAST"
+    return "AVAILABLE"
+
+
+def theatres_in(*, city: str | None = None) -> QuerySet[Theatre]:
+    """Theatres (of one city, matched without regard to case)."""
+    theatres = Theatre.objects.all()
+    if city:
+        theatres = theatres.filter(city__iexact=city)
+    return theatres
+
+
+def _on_day(shows: QuerySet[Show], day: date_type | None) -> QuerySet[Show]:
+    if day:
+        start, end = local_day_bounds(day)
+        shows = shows.filter(start_time__gte=start, start_time__lt=end)
+    return shows
+
+
+def shows_listed(*, now: datetime | None = None) -> QuerySet[Show]:
+    """Shows on sale with what a list shows of them (one query)."""
+    return shows_on_sale(now=now).select_related("movie", "screen__theatre")
+
+
+def theatre_shows(*, theatre: Theatre, day: date_type | None = None, now: datetime | None = None) -> QuerySet[Show]:
+    return _on_day(shows_listed(now=now).filter(screen__theatre=theatre), day)
+
+
+def screen_shows(*, screen, day: date_type | None = None, now: datetime | None = None) -> QuerySet[Show]:
+    return _on_day(shows_listed(now=now).filter(screen=screen), day)
+
+
+def shows_search(*, q: str, city: str | None = None, day: date_type | None = None, now=None) -> QuerySet[Show]:
+    """Shows on sale whose movie title contains ``q`` (any case)."""
+    shows = shows_listed(now=now).filter(movie__title__icontains=q)
+    if city:
+        shows = shows.filter(screen__theatre__city__iexact=city)
+    return _on_day(shows, day)
+
+
+def movie_available_dates(*, movie: Movie, start: date_type, end: date_type, now: datetime | None = None) -> list:
+    """The local dates from ``start`` to ``end`` (inclusive) with a show of the
+    movie on sale, in order (one query over the start times)."""
+    first, _ = local_day_bounds(start)
+    _, last = local_day_bounds(end)
+    times = (
+        shows_on_sale(now=now)
+        .filter(movie=movie, start_time__gte=first, start_time__lt=last)
+        .values_list("start_time", flat=True)
+    )
+    return sorted({timezone.localdate(t) for t in times})
+
+
+def shows_grouped_by_theatre(shows) -> list[dict]:
+    """[{"theatre": Theatre, "shows": [Show, ...]}, ...]: theatres by city and
+    name, shows by start time (from shows already read with their theatre)."""
+    groups: dict[int, dict] = {}
+    for show in sorted(shows, key=lambda s: (s.start_time, s.pk)):
+        theatre = show.screen.theatre
+        groups.setdefault(theatre.pk, {"theatre": theatre, "shows": []})["shows"].append(show)
+    return sorted(groups.values(), key=lambda g: (g["theatre"].city, g["theatre"].name, g["theatre"].pk))

@@ -101,6 +101,8 @@ _MOVIE_FIELDS = (
     "rating",
     "language",
     "genres",
+    "cast",
+    "crew",
     "release_date",
     "poster_url",
     "is_active",

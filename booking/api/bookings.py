@@ -14,6 +14,7 @@ from booking.api.serializers import BookingOutputSerializer, StaffBookingOutputS
 from booking.models import Booking
 from catalog.models import Show
 from cinema.api import errors, id_field
+from cinema.pagination import CursorPage
 from cinema.permissions import StaffModelPermissions, model_permission
 
 
@@ -48,13 +49,14 @@ class BookingListApi(APIView):
 
     @extend_schema(
         operation_id="bookings_list",
-        summary="The caller's bookings, newest first (a plain array)",
+        summary="The caller's bookings, newest first (a plain array, paginated: ?limit=, Link rel=next)",
         responses={200: OutputSerializer(many=True), **errors(401)},
         tags=["bookings"],
     )
     def get(self, request):
-        bookings = selectors.bookings_for_user(user=request.user)
-        return Response(self.OutputSerializer(bookings, many=True).data)
+        page = CursorPage(("-created_at", "-pk"))
+        bookings = page.paginate(selectors.bookings_for_user(user=request.user), request)
+        return page.response(self.OutputSerializer(bookings, many=True).data)
 
     @extend_schema(
         operation_id="bookings_create",
@@ -161,5 +163,6 @@ class ShowBookingListApi(APIView):
     )
     def get(self, request, show_id):
         show = get_object_or_404(Show, pk=show_id)
-        bookings = _booking_queryset().select_related("user").filter(show=show).order_by("-created_at", "-pk")
-        return Response(self.OutputSerializer(bookings, many=True).data)
+        page = CursorPage(("-created_at", "-pk"))
+        bookings = page.paginate(_booking_queryset().select_related("user").filter(show=show), request)
+        return page.response(self.OutputSerializer(bookings, many=True).data)

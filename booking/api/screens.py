@@ -4,7 +4,7 @@ booking.services.screen_update (catalog/ never imports booking)."""
 
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from booking import services
 from booking.api.common import lookup
 from catalog import services as catalog_services
+from catalog.filters import catalogue_filters_parse
 from catalog.models import Screen, Theatre
 from cinema.api import errors, id_field
 from cinema.permissions import PublicReadStaffModelPermissions
@@ -60,12 +61,18 @@ class ScreenListApi(APIView):
 
     @extend_schema(
         operation_id="screens_list",
-        responses={200: OutputSerializer(many=True)},
+        summary="Screens (of one theatre with ?theatre_id=)",
+        parameters=[OpenApiParameter("theatre_id", int, description="Only this theatre's screens; no match is [].")],
+        responses={200: OutputSerializer(many=True), **errors(400)},
         auth=[],
         tags=["catalogue"],
     )
     def get(self, request):
-        return Response(self.OutputSerializer(_screens(), many=True).data)
+        f = catalogue_filters_parse(request.query_params, allowed=("theatre_id",))
+        screens = _screens()
+        if f["theatre_id"]:
+            screens = screens.filter(theatre_id=f["theatre_id"])
+        return Response(self.OutputSerializer(screens, many=True).data)
 
     @extend_schema(
         operation_id="screens_create",

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from booking.models import BookingStatus, SeatStatus
 from catalog.models import SeatType
+from catalog.selectors import show_status
 from cinema.api import UTCDateTimeField, utc_iso
 
 PRICES_HELP = 'Price per seat type as decimal strings, e.g. {"STANDARD": "280.00"}.'
@@ -53,9 +54,19 @@ class ShowOutputSerializer(serializers.Serializer):
     seats_held = serializers.IntegerField(source="counts.held")
     seats_sold = serializers.IntegerField(source="counts.sold")
     seats_total = serializers.IntegerField(source="counts.total")
+    status = serializers.SerializerMethodField(
+        help_text="AVAILABLE, FILLING_FAST (60 % sold), ALMOST_FULL (90 %), SOLD_OUT or CANCELLED."
+    )
+    format = serializers.CharField(help_text="2D, 3D, IMAX or 4DX.")
+    language = serializers.CharField(help_text="Audio language.")
+    subtitles = serializers.CharField(help_text="Subtitle language; empty for none.")
 
     def get_currency(self, obj) -> str:
         return settings.CURRENCY
+
+    def get_status(self, obj) -> str:
+        counts = obj.counts
+        return show_status(show=obj, sold=counts["sold"], free=counts["free"], total=counts["total"])
 
 
 class SeatOutputSerializer(serializers.Serializer):

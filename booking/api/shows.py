@@ -2,17 +2,21 @@
 show (staff), through booking.services.scheduling."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from booking import selectors, services
-from booking.api.common import FIRST_DATE, LAST_DATE, ShowStartField, lookup
+from booking.api.catalogue import PAGE_PARAMS, SHOW_ORDER, with_counts
+from booking.api.common import ShowStartField, lookup
 from booking.api.serializers import PricesField, ShowOutputSerializer
 from catalog import selectors as catalog_selectors
+from catalog.api.serializers import TheatreOutputSerializer
+from catalog.filters import catalogue_filters_parse
 from catalog.models import Movie, Screen, Show
 from cinema.api import errors, id_field
+from cinema.pagination import CursorPage
 from cinema.permissions import PublicReadStaffModelPermissions, StaffModelPermissions, model_permission
 
 
@@ -31,36 +35,43 @@ def _shows(request):
 class MovieShowListApi(APIView):
     OutputSerializer = ShowOutputSerializer
 
-    class QuerySerializer(serializers.Serializer):
-        date = serializers.DateField(
-            required=False, input_formats=["%Y-%m-%d"], help_text="YYYY-MM-DD, in the theatre's local time."
-        )
-
-        def validate_date(self, value):
-            if value is not None and not FIRST_DATE <= value <= LAST_DATE:
-                raise serializers.ValidationError(f"Pick a date between {FIRST_DATE} and {LAST_DATE}.")
-            return value
-
     @extend_schema(
         operation_id="movie_shows_list",
-        summary="Upcoming shows of a movie (a plain array)",
-        parameters=[QuerySerializer],
+        summary="Upcoming shows of a movie (a plain array, paginated); group=theatre: grouped by theatre",
+        parameters=[
+            OpenApiParameter("date", str, description="YYYY-MM-DD, in the theatre's local time."),
+            OpenApiParameter("group", str, enum=["theatre"], description='[{"theatre": {…}, "shows": […]}]'),
+            *PAGE_PARAMS,
+        ],
         responses={200: OutputSerializer(many=True), **errors(400, 404)},
         auth=[],
         tags=["shows"],
     )
     def get(self, request, movie_id):
-        query = self.QuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        movies = Movie.objects.all() if request.user.is_staff else Movie.objects.filter(is_active=True)
+        f = catalogue_filters_parse(request.query_params, allowed=("date", "group"))
+        staff_view = request.user.is_staff and request.user.has_perm(model_permission(Movie, "view"))
+        movies = Movie.objects.all() if staff_view else Movie.objects.filter(is_active=True)
         movie = get_object_or_404(movies, pk=movie_id)
-        shows = list(catalog_selectors.movie_shows_upcoming(movie=movie, day=query.validated_data.get("date")))
-        counts = selectors.show_seat_counts(shows=shows)
-        empty = {"free": 0, "held": 0, "sold": 0, "total": 0}
-        for show in shows:
+        shows = catalog_selectors.movie_shows_upcoming(movie=movie, day=f["date"])
+        if f["group"] == "theatre":
+            items = with_counts(list(shows))
+            for show in items:
+                show.movie = movie
+            groups = catalog_selectors.shows_grouped_by_theatre(items)
+            return Response(
+                [
+                    {
+                        "theatre": TheatreOutputSerializer(g["theatre"]).data,
+                        "shows": self.OutputSerializer(g["shows"], many=True).data,
+                    }
+                    for g in groups
+                ]
+            )
+        page = CursorPage(SHOW_ORDER)
+        items = with_counts(page.paginate(shows, request))
+        for show in items:
             show.movie = movie
-            show.counts = counts.get(show.pk, empty)
-        return Response(self.OutputSerializer(shows, many=True).data)
+        return page.response(self.OutputSerializer(items, many=True).data)
 
 
 class ShowListApi(APIView):

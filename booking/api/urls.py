@@ -1,10 +1,13 @@
 from django.urls import path
 
-from booking.api import bookings, holds, screens, seats, shows
+from booking.api import bookings, catalogue, holds, screens, seats, shows
 
 urlpatterns = [
     path("movies/<id:movie_id>/shows", shows.MovieShowListApi.as_view(), name="api-movie-shows"),
     path("shows", shows.ShowListApi.as_view(), name="api-shows"),
+    path("search/shows", catalogue.ShowSearchApi.as_view(), name="api-search-shows"),
+    path("theatres/<id:theatre_id>/shows", catalogue.TheatreShowListApi.as_view(), name="api-theatre-shows"),
+    path("screens/<id:screen_id>/shows", catalogue.ScreenShowListApi.as_view(), name="api-screen-shows"),
     path("shows/<id:show_id>", shows.ShowDetailApi.as_view(), name="api-show"),
     path("shows/<id:show_id>/seats", seats.ShowSeatListApi.as_view(), name="api-show-seats"),
     path("shows/<id:show_id>/holds", seats.ShowHoldApi.as_view(), name="api-show-holds"),

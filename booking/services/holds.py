@@ -7,7 +7,7 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 from django.conf import settings
 from django.db.models import Count, F, Q
@@ -30,6 +30,8 @@ from booking.services.common import seat_ids_clean, seats_check_known, seats_set
 from booking.services.locking import locked, seats_lock, user_lock
 from catalog.models import Seat, SeatType, Show
 from catalog.selectors import shows_on_sale
+from cinema import metrics
+from cinema.errors import DomainError
 from cinema.token_bucket import Rate, bucket_take, rate_parse
 from events.services import event_emit
 
@@ -212,6 +214,23 @@ def _apply_hold(user, show: Show, seats: list[ShowSeat], now: datetime, seat_inf
     return Hold(seats=result, expires_at=min(s.held_until for s in result), show_id=show.pk, user_id=user.pk)
 
 
+def _counted(service):
+    """Count the hold request in /metrics: placed (with its seats) or refused (by code)."""
+
+    @wraps(service)
+    def wrapper(*args, **kwargs):
+        try:
+            hold = service(*args, **kwargs)
+        except DomainError as exc:
+            metrics.hold_refused(reason=exc.code)
+            raise
+        metrics.hold_placed(seats=len(hold.seats))
+        return hold
+
+    return wrapper
+
+
+@_counted
 def seats_hold(*, user, show: Show, seat_ids, now: datetime | None = None) -> Hold:
     """Hold every seat or none, for SEAT_HOLD_SECONDS, adding to the user's hold
     on the show (the per-seat and per-show endpoints).
@@ -242,6 +261,7 @@ def _seats_hold(*, user, show: Show, ids: list[int], now: datetime) -> Hold:
     return _apply_hold(user, show, seats, now)
 
 
+@_counted
 def hold_replace(*, user, show: Show, seat_ids, now: datetime | None = None) -> Hold:
     """Make the user's hold on the show exactly ``seat_ids`` (the seat picker's
     "change my seats", POST/PATCH /holds).
@@ -314,6 +334,7 @@ def _seat_info(show: Show, rows: list[sql.BestRow], pks) -> dict[int, Seat]:
     }
 
 
+@_counted
 def seats_hold_best(
     *,
     user,

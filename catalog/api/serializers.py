@@ -3,6 +3,16 @@ from rest_framework import serializers
 from catalog.models import Movie, Theatre
 
 
+class CastSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    character = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+
+
+class CrewSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    job = serializers.CharField(max_length=100)
+
+
 class MovieOutputSerializer(serializers.ModelSerializer):
     desc = serializers.CharField(source="description", help_text="Same as description.")
 
@@ -20,6 +30,8 @@ class MovieOutputSerializer(serializers.ModelSerializer):
             "release_date",
             "poster_url",
             "is_active",
+            "cast",
+            "crew",
         ]
 
 
@@ -39,6 +51,8 @@ class MovieInputSerializer(serializers.Serializer):
     release_date = serializers.DateField(allow_null=True, required=False)
     poster_url = serializers.URLField(allow_blank=True, required=False, max_length=500)
     is_active = serializers.BooleanField(required=False)
+    cast = serializers.ListField(child=CastSerializer(), required=False, max_length=100)
+    crew = serializers.ListField(child=CrewSerializer(), required=False, max_length=100)
 
 
 class TheatreInputSerializer(serializers.Serializer):

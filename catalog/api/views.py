@@ -4,8 +4,10 @@ Shows and screens change show seats, so their endpoints live in booking/api.
 """
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,9 +18,16 @@ from catalog.api.serializers import (
     TheatreInputSerializer,
     TheatreOutputSerializer,
 )
+from catalog.filters import catalogue_filters_parse, default_range
 from catalog.models import Movie, Theatre
 from cinema.api import errors
+from cinema.pagination import CursorPage
 from cinema.permissions import PublicReadStaffModelPermissions, model_permission
+
+PAGE_PARAMS = [
+    OpenApiParameter("limit", int, description="Page size, 1 to 200 (default 50)."),
+    OpenApiParameter("cursor", str, description='From the `Link: <…>; rel="next"` header of the previous page.'),
+]
 
 
 class MovieListApi(APIView):
@@ -29,14 +38,16 @@ class MovieListApi(APIView):
 
     @extend_schema(
         operation_id="movies_list",
-        summary="Active movies (a plain array)",
+        summary="Active movies by title (a plain array, paginated)",
+        parameters=PAGE_PARAMS,
         responses={200: OutputSerializer(many=True)},
         auth=[],
         tags=["catalogue"],
     )
     def get(self, request):
-        movies = selectors.movies_active()
-        return Response(self.OutputSerializer(movies, many=True).data)
+        page = CursorPage(("title", "pk"))
+        movies = page.paginate(selectors.movies_active(), request)
+        return page.response(self.OutputSerializer(movies, many=True).data)
 
     @extend_schema(
         operation_id="movies_create",
@@ -109,12 +120,17 @@ class TheatreListApi(APIView):
 
     @extend_schema(
         operation_id="theatres_list",
-        responses={200: OutputSerializer(many=True)},
+        summary="Theatres by city and name (a plain array, paginated)",
+        parameters=[OpenApiParameter("city", str, description="Any case; no match is []."), *PAGE_PARAMS],
+        responses={200: OutputSerializer(many=True), **errors(400)},
         auth=[],
         tags=["catalogue"],
     )
     def get(self, request):
-        return Response(self.OutputSerializer(Theatre.objects.order_by("city", "name"), many=True).data)
+        f = catalogue_filters_parse(request.query_params, allowed=("city",))
+        page = CursorPage(("city", "name", "pk"))
+        theatres = page.paginate(selectors.theatres_in(city=f["city"]), request)
+        return page.response(self.OutputSerializer(theatres, many=True).data)
 
     @extend_schema(
         operation_id="theatres_create",
@@ -174,3 +190,52 @@ class TheatreDetailApi(APIView):
         theatre = self._theatre(request, theatre_id)
         services.theatre_delete(theatre=theatre)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CityListApi(APIView):
+    @extend_schema(
+        operation_id="cities_list",
+        summary="Every city with a theatre, alphabetically (a plain array of names)",
+        responses={200: OpenApiTypes.STR},
+        auth=[],
+        tags=["catalogue"],
+    )
+    def get(self, request):
+        return Response(selectors.city_list())
+
+
+class MovieAvailabilityApi(APIView):
+    @extend_schema(
+        operation_id="movie_availability",
+        summary="The local dates with a show of the movie on sale",
+        parameters=[
+            OpenApiParameter("from", str, description="YYYY-MM-DD (default today)."),
+            OpenApiParameter("to", str, description="YYYY-MM-DD, at most 366 days on (default from + 30)."),
+        ],
+        responses={
+            200: inline_serializer(
+                "MovieAvailability",
+                {"movie_id": serializers.IntegerField(), "dates": serializers.ListField(child=serializers.DateField())},
+            ),
+            **errors(400, 404),
+        },
+        auth=[],
+        tags=["catalogue"],
+    )
+    def get(self, request, movie_id):
+        f = catalogue_filters_parse(request.query_params, allowed=("from", "to"))
+        movie = get_object_or_404(selectors.movies_active(), pk=movie_id)
+        start, end = default_range(f["from"], f["to"], today=timezone.localdate())
+        if (end - start).days > 366 or end < start:
+            return Response(
+                {
+                    "error": {
+                        "code": "INVALID",
+                        "message": "Bad value for `to`.",
+                        "fields": {"to": ["At most 366 days after from."]},
+                    }
+                },
+                status=400,
+            )
+        dates = selectors.movie_available_dates(movie=movie, start=start, end=end)
+        return Response({"movie_id": movie.pk, "dates": [d.isoformat() for d in dates]})
