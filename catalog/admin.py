@@ -18,6 +18,7 @@ class MovieAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["title", "description", "poster_url", "is_active"]}),
         ("Details", {"fields": ["duration_mins", "rating", "language", "genres", "release_date"]}),
+        ("Cast and crew", {"fields": ["cast", "crew"]}),
     ]
 
 

@@ -11,10 +11,11 @@ from booking import selectors, services
 from booking.api.catalogue import PAGE_PARAMS, SHOW_ORDER, with_counts
 from booking.api.common import ShowStartField, lookup
 from booking.api.serializers import PricesField, ShowOutputSerializer
+from booking.services.scheduling import SHOW_DETAILS
 from catalog import selectors as catalog_selectors
 from catalog.api.serializers import TheatreOutputSerializer
 from catalog.filters import catalogue_filters_parse
-from catalog.models import Movie, Screen, Show
+from catalog.models import Movie, Screen, Show, ShowFormat
 from cinema.api import errors, id_field
 from cinema.pagination import CursorPage
 from cinema.permissions import PublicReadStaffModelPermissions, StaffModelPermissions, model_permission
@@ -84,6 +85,9 @@ class ShowListApi(APIView):
         screen_id = id_field()
         start_time = ShowStartField(help_text="ISO 8601, in the future; without an offset it is taken as UTC.")
         prices = PricesField(required=False)
+        format = serializers.ChoiceField(choices=ShowFormat.choices, required=False)
+        language = serializers.CharField(max_length=50, allow_blank=True, required=False, help_text="Audio language.")
+        subtitles = serializers.CharField(max_length=50, allow_blank=True, required=False)
 
     @extend_schema(
         operation_id="shows_create",
@@ -101,6 +105,7 @@ class ShowListApi(APIView):
             screen=lookup(Screen, values["screen_id"], "screen_id"),
             start_time=values["start_time"],
             prices=values.get("prices"),
+            details={k: values[k] for k in SHOW_DETAILS if k in values},
         )
         show = _show_with_counts(_shows(request).get(pk=show.pk))
         return Response(self.OutputSerializer(show).data, status=status.HTTP_201_CREATED)
@@ -115,6 +120,9 @@ class ShowDetailApi(APIView):
         movie_id = id_field(required=False)
         start_time = ShowStartField(required=False, help_text="ISO 8601, in the future.")
         prices = PricesField(required=False)
+        format = serializers.ChoiceField(choices=ShowFormat.choices, required=False)
+        language = serializers.CharField(max_length=50, allow_blank=True, required=False, help_text="Audio language.")
+        subtitles = serializers.CharField(max_length=50, allow_blank=True, required=False)
 
     @extend_schema(
         operation_id="shows_retrieve",
@@ -155,6 +163,7 @@ class ShowDetailApi(APIView):
             movie=lookup(Movie, values["movie_id"], "movie_id") if "movie_id" in values else None,
             start_time=values.get("start_time"),
             prices=values.get("prices"),
+            details={k: values[k] for k in SHOW_DETAILS if k in values},
         )
         show = _show_with_counts(_shows(request).get(pk=show.pk))
         return Response(self.OutputSerializer(show).data)

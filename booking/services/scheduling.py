@@ -18,6 +18,7 @@ from booking.services.locking import locked
 from catalog.layout import layout_text
 from catalog.models import Movie, Screen, Seat, SeatType, Show, Theatre, overlap_message
 from catalog.services import screen_name_check, screen_save, screen_seats_apply, screen_seats_plan
+from cinema.validators import validate_single_line
 
 
 def _apply_prices(show: Show, prices: dict | None) -> None:
@@ -44,7 +45,9 @@ def _check_overlap(show: Show) -> None:
 # shows
 # --------------------------------------------------------------------------
 @locked
-def show_schedule(*, movie: Movie, screen: Screen, start_time: datetime, prices: dict | None = None) -> Show:
+def show_schedule(
+    *, movie: Movie, screen: Screen, start_time: datetime, prices: dict | None = None, details: dict | None = None
+) -> Show:
     """Create a show and one show seat per seat of the screen.
 
     Locks the screen row, so two schedulers cannot both slip a show into the
@@ -53,6 +56,7 @@ def show_schedule(*, movie: Movie, screen: Screen, start_time: datetime, prices:
     Screen.objects.select_for_update().filter(pk=screen.pk).first()
     show = Show(movie=movie, screen=screen, start_time=start_time)
     _apply_prices(show, prices)
+    _apply_details(show, details)
     show.end_time = show.compute_end_time()
     _check_overlap(show)
     show.save()
@@ -68,8 +72,10 @@ def show_update(
     movie: Movie | None = None,
     start_time: datetime | None = None,
     prices: dict | None = None,
+    details: dict | None = None,
 ) -> Show:
-    """Change a show's movie, time or prices (not its screen), re-checking overlap.
+    """Change a show's movie, time, prices or details (format, audio language,
+    subtitles; not its screen), re-checking overlap.
 
     A show with bookings keeps its time and movie (SHOW_HAS_BOOKINGS).
     """
@@ -85,10 +91,23 @@ def show_update(
     if start_time is not None:
         show.start_time = start_time
     _apply_prices(show, prices)
+    _apply_details(show, details)
     show.end_time = show.compute_end_time()
     _check_overlap(show)
     show.save()
     return show
+
+
+SHOW_DETAILS = ("format", "language", "subtitles")
+
+
+def _apply_details(show: Show, details: dict | None) -> None:
+    for name, value in (details or {}).items():
+        if name not in SHOW_DETAILS:
+            raise ValueError(f"Not a show detail: {name}")
+        if name != "format":
+            validate_single_line(value)  # a ValidationError: 400 on the API, a form error in admin
+        setattr(show, name, value)
 
 
 @locked

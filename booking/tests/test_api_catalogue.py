@@ -155,3 +155,16 @@ def test_movies_carry_cast_and_crew(staff):
     assert r.json()["cast"] == body["cast"] and r.json()["crew"] == body["crew"]
     bad = client.post("/api/v1/movies", {**body, "crew": [{"name": "X"}]}, format="json")
     assert bad.status_code == 400
+
+
+def test_staff_schedule_a_show_with_format_language_and_subtitles(staff):
+    screen = ScreenFactory()
+    movie = MovieFactory()
+    start = (timezone.now() + timedelta(days=40)).isoformat()
+    body = {"movie_id": movie.pk, "screen_id": screen.pk, "start_time": start, "format": "IMAX", "language": "Hindi"}
+    r = client_for(staff).post("/api/v1/shows", {**body, "subtitles": "English"}, format="json")
+    assert r.status_code == 201, r.json()
+    assert (r.json()["format"], r.json()["language"], r.json()["subtitles"]) == ("IMAX", "Hindi", "English")
+    assert client_for(staff).post("/api/v1/shows", {**body, "format": "8K"}, format="json").status_code == 400
+    bad = client_for(staff).patch(f"/api/v1/shows/{r.json()['id']}", {"subtitles": "a\nb"}, format="json")
+    assert bad.status_code == 400

@@ -95,6 +95,17 @@ PRICES = {
 DAYS = 7
 
 
+def _credits(title: str) -> tuple[list, list]:
+    """Made-up cast and crew for a demo movie (stable per title)."""
+    first = ["Asha", "Vikram", "Meera", "Arjun", "Kavya", "Rohan", "Zoya", "Dev"]
+    last = ["Rao", "Kapoor", "Iyer", "Menon", "Shah", "Khan", "Das", "Nair"]
+    seed = sum(map(ord, title))
+    name = lambda n: f"{first[(seed + n) % len(first)]} {last[(seed * 3 + n) % len(last)]}"  # noqa: E731
+    cast = [{"name": name(n), "character": role} for n, role in enumerate(["Lead", "Friend", "Rival"])]
+    crew = [{"name": name(n + 5), "job": job} for n, job in enumerate(["Director", "Writer", "Music"])]
+    return cast, crew
+
+
 class Command(BaseCommand):
     help = "Load idempotent demo data (refuses a DEBUG-off database unless --force)."
 
@@ -115,6 +126,7 @@ class Command(BaseCommand):
 
         movies = []
         for title, desc, mins, rating, lang, genres in MOVIES:
+            cast, crew = _credits(title)
             movie, _ = Movie.objects.get_or_create(
                 title=title,
                 defaults=dict(
@@ -123,6 +135,8 @@ class Command(BaseCommand):
                     rating=rating,
                     language=lang,
                     genres=genres,
+                    cast=cast,
+                    crew=crew,
                     release_date=timezone.localdate() - timedelta(days=len(movies) * 9),
                 ),
             )
@@ -146,7 +160,14 @@ class Command(BaseCommand):
                     if start <= now or Show.objects.filter(screen=screen, start_time=start).exists():
                         continue
                     movie = movies[(s_index + t_index + day) % len(movies)]
-                    show_schedule(movie=movie, screen=screen, start_time=start, prices=PRICES)
+                    details = {
+                        "format": "IMAX"
+                        if "IMAX" in screen.name
+                        else ("3D" if t_index == len(SHOW_TIMES) - 1 else "2D"),
+                        "language": movie.language,
+                        "subtitles": "English" if movie.language != "English" else "",
+                    }
+                    show_schedule(movie=movie, screen=screen, start_time=start, prices=PRICES, details=details)
                     created += 1
 
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new shows)."))
