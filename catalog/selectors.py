@@ -105,8 +105,10 @@ def movie_shows_by_day(*, movie: Movie, city: str | None = None, now: datetime |
 
 
 def show_for_page(*, show_id: int) -> Show | None:
-    """A show with its movie, screen and theatre (one query), or None."""
-    return Show.objects.select_related("movie", "screen__theatre").filter(pk=show_id).first()
+    """A show with its movie, screen and theatre (one query), or None. A
+    withdrawn movie's shows are gone from the pages (None) as from the API;
+    a show that has started is still found (its page says so, read-only)."""
+    return Show.objects.select_related("movie", "screen__theatre").filter(pk=show_id, movie__is_active=True).first()
 
 
 # --------------------------------------------------------------------------

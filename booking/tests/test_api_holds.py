@@ -156,3 +156,11 @@ def test_holding_too_fast_is_429_with_retry_after(user, settings):
         client_for(UserFactory()).post("/api/v1/holds", {"show_id": show.pk, "quantity": 1}, format="json").status_code
         == 201
     )
+
+
+def test_a_deactivated_movies_seat_picker_is_404(client, user):
+    show = make_show("SSSS")
+    assert client.get(f"/shows/{show.pk}/").status_code == 200
+    show.movie.is_active = False
+    show.movie.save()
+    assert client.get(f"/shows/{show.pk}/").status_code == 404
