@@ -135,13 +135,20 @@ class ShowAdminForm(forms.ModelForm):
 
     class Meta:
         model = Show
-        fields = ["movie", "screen", "start_time", *PRICE_FIELDS]
+        fields = ["movie", "screen", "start_time", "format", "language", "subtitles", *PRICE_FIELDS]
         help_texts = {"start_time": "In the theatre's local time. The end time follows from the movie's duration."}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "screen" in self.fields:
             self.fields["screen"].queryset = Screen.objects.select_related("theatre")
+        if "format" in self.fields:
+            self.fields["format"].required = False  # 2D unless chosen
+
+    def _details(self) -> dict:
+        details = {name: self.cleaned_data.get(name) for name in ("format", "language", "subtitles")}
+        # No format chosen: the show keeps its own (2D for a new one).
+        return {name: value for name, value in details.items() if value is not None and (value or name != "format")}
 
     def _prices(self) -> dict:
         return {kind: self.cleaned_data[field] for kind, field in Show.PRICE_FIELDS.items()}
@@ -157,6 +164,7 @@ class ShowAdminForm(forms.ModelForm):
                     screen=self.cleaned_data["screen"],
                     start_time=self.cleaned_data["start_time"],
                     prices=self._prices(),
+                    details=self._details(),
                 )
             else:
                 self.instance = show_update(
@@ -164,6 +172,7 @@ class ShowAdminForm(forms.ModelForm):
                     movie=self.cleaned_data["movie"],
                     start_time=self.cleaned_data["start_time"],
                     prices=self._prices(),
+                    details=self._details(),
                 )
         except DomainError as exc:
             self.add_error(None, exc.message)

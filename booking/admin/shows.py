@@ -142,9 +142,9 @@ class ShowAdmin(ServicesOwnTheTransactionMixin, admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         prices = ("Prices per seat", {"fields": list(Show.PRICE_FIELDS.values())})
         if obj is None:
-            return [(None, {"fields": ["movie", "screen", "start_time"]}), prices]
+            return [(None, {"fields": ["movie", "screen", "start_time", "format", "language", "subtitles"]}), prices]
         return [
-            (None, {"fields": ["movie", "screen", "start_time", "ends"]}),
+            (None, {"fields": ["movie", "screen", "start_time", "ends", "format", "language", "subtitles"]}),
             prices,
             ("Seats", {"fields": ["seat_summary", "seat_map"]}),
         ]
