@@ -52,3 +52,32 @@ def test_concurrent_patches_from_one_user_leave_one_whole_seat_set(settings):
     assert held in [sorted(w) for status, w, _ in results if status == 200]
     assert client.get(f"/api/v1/holds/{hold_id}").json()["status"] == "HELD"
     assert ShowSeat.objects.filter(show=show, status=SeatStatus.LOCKED).count() == 4
+
+
+@pytest.mark.mysql_only
+@pytest.mark.django_db(transaction=True)
+def test_one_account_racing_across_shows_stays_within_the_overall_limit(settings):
+    """Issue 18's first attack, in parallel: the user row lock orders the holds,
+    so the across-shows limit holds however many arrive at once."""
+    settings.HOLD_RATE = ""
+    settings.MAX_HELD_SEATS_PER_USER = 20
+    shows = [make_show("SSSSSSSSSS") for _ in range(THREADS)]
+    user = UserFactory()
+    barrier = threading.Barrier(THREADS)
+    codes = []
+
+    def attempt(show):
+        try:
+            barrier.wait()
+            r = client_for(user).post("/api/v1/holds", {"show_id": show.pk, "quantity": 10}, format="json")
+            codes.append((r.status_code, r.json().get("error", {}).get("code")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(s,)) for s in shows]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(c for c, _ in codes) == [201, 201] + [409] * (THREADS - 2), codes
+    assert ShowSeat.objects.filter(held_by=user, status=SeatStatus.LOCKED).count() == 20
