@@ -115,7 +115,7 @@ def _capture(base: str, show_id: int, out: Path) -> None:
             page.screenshot(path=out / f"movie-{size}.png", full_page=True)
             page.goto(f"/shows/{show_id}/")
             for name in ("G6", "G7"):
-                page.locator(f"input[data-name={name}]").check()
+                page.get_by_label(f"Row {name[0]}, seat {name[1:]},").check()
             page.screenshot(path=out / f"seat-picker-{size}.png", full_page=True)
             page.context.close()
 
@@ -126,7 +126,7 @@ def _capture(base: str, show_id: int, out: Path) -> None:
         page.get_by_role("button", name="Log in").click()
         page.goto(f"/shows/{show_id}/")
         for name in ("G6", "G7"):
-            page.locator(f"input[data-name={name}]").check()
+            page.get_by_label(f"Row {name[0]}, seat {name[1:]},").check()
         page.get_by_role("button", name="Hold seats").click()
         page.wait_for_url("**/checkout/")
         page.wait_for_timeout(1200)

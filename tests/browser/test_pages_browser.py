@@ -138,7 +138,7 @@ def test_a_ticked_seat_looks_ticked_under_the_pointer_and_on_a_phone(new_page):
         page = new_page(**options)
         page.goto(f"/shows/{show.pk}/")
         seat = page.get_by_role("checkbox", name=seat_label("A", 3))
-        box = page.locator(f'input[value="{_seat_id(show, "A3")}"] + .seat__box')
+        box = page.locator(f'input[value="{_seat_id(show, "A3")}"] + i')
         ticked = page.locator(".seat-sample.seat--mine").evaluate("el => getComputedStyle(el).backgroundColor")
         bb = box.bounding_box()
         x, y = bb["x"] + bb["width"] / 2, bb["y"] + bb["height"] / 2
