@@ -17,7 +17,11 @@ def _seat_id(show, name):
     return ShowSeat.objects.get(show=show, seat__row_label=name[0], seat__number=int(name[1:])).pk
 
 
-def test_whole_flow_keyboard_only(page):
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}], ids=["desktop", "phone"]
+)
+def test_whole_flow_keyboard_only(new_page, viewport):
+    page = new_page(viewport=viewport)
     show = make_show()
     user = make_user()
     kb = page.keyboard
@@ -30,23 +34,27 @@ def test_whole_flow_keyboard_only(page):
     kb.press("Enter")
     expect(page.get_by_role("heading", name="Choose your seats")).to_be_visible()
 
+    # The grid is one Tab stop (its first free seat); arrows move inside it.
+    tab_to(page, page.get_by_role("checkbox", name=seat_label("A", 1)), limit=40)
+    kb.press("ArrowRight")
     seat = page.get_by_role("checkbox", name=seat_label("A", 2))
-    tab_to(page, seat)
+    expect(seat).to_be_focused()
+    kb.press("ArrowDown")
+    expect(page.get_by_role("checkbox", name=seat_label("B", 2, "Premium", "₹300"))).to_be_focused()
+    kb.press("ArrowUp")
     kb.press("Space")
     expect(seat).to_be_checked()
     expect(page.get_by_text("Total ₹200")).to_be_visible()
-    tab_to(page, page.get_by_role("button", name="Hold seats"))
+    # Tab leaves the grid straight to the summary.
+    kb.press("Tab")
+    expect(page.get_by_role("button", name="Hold seats")).to_be_focused()
     kb.press("Enter")
 
-    # Not logged in: through the login form and back to the same seat.
+    # Not logged in: through the login form, and the hold is placed on the way back.
     expect(page.get_by_label("Email")).to_be_focused()
     kb.type(user.email)
     kb.press("Tab")
     kb.type(PASSWORD)
-    kb.press("Enter")
-    seat = page.get_by_role("checkbox", name=seat_label("A", 2))
-    expect(seat).to_be_checked()
-    tab_to(page, page.get_by_role("button", name="Hold seats"))
     kb.press("Enter")
 
     expect(page.get_by_role("heading", name="Checkout")).to_be_visible()

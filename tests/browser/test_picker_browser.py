@@ -1,0 +1,89 @@
+"""The redesigned seat picker in a real browser: quantity first (with and
+without JavaScript), the no-lone-seat rule from the page, the phone layout
+(overview of the room, 24 px targets, zoom, the summary bar at the bottom),
+the skip link to "Hold seats"."""
+
+import pytest
+from playwright.sync_api import expect
+
+from booking.management.commands.seed_demo import IMAX
+from booking.models import ShowSeat
+from tests.browser.helpers import log_in, make_show, make_user, seat_label
+from tests.factories import ScreenFactory, ShowFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_quantity_first_preselects_the_best_seats(new_page, js):
+    page = new_page(java_script_enabled=js, viewport=PHONE)
+    show = make_show()
+    user = make_user()
+    log_in(page, user)
+    page.goto(f"/shows/{show.pk}/")
+    page.get_by_label("How many seats?").select_option("2")
+    page.get_by_role("button", name="Find the best seats").click()
+    expect(page.get_by_role("status").filter(has_text="Best 2 together")).to_be_visible()
+    expect(page.locator("input[name=seats]:checked")).to_have_count(2)
+    page.get_by_role("button", name="Hold seats").click()
+    expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
+    assert ShowSeat.objects.filter(show=show, held_by=user).count() == 2
+
+
+def test_an_invalid_quantity_is_a_clear_message(page):
+    show = make_show()
+    page.goto(f"/shows/{show.pk}/?qty=99")
+    expect(page.get_by_role("alert")).to_contain_text("not a number of seats")
+
+
+def test_lone_seat_refused_on_the_page_with_a_one_click_alternative(page, settings):
+    settings.LONE_SEAT_RULE = True
+    show = make_show()  # rows of 2 + 4 + 2 seats
+    user = make_user()
+    log_in(page, user)
+    page.goto(f"/shows/{show.pk}/")
+    page.get_by_role("checkbox", name=seat_label("A", 4)).check()
+    page.get_by_role("button", name="Hold seats").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("A3 on its own")
+    assert not ShowSeat.objects.filter(show=show, held_by=user).exists()
+    alert.get_by_role("button", name="Hold these instead").click()
+    expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
+    assert ShowSeat.objects.filter(show=show, held_by=user).count() == 1
+
+
+def test_phone_overview_targets_zoom_and_bottom_bar(new_page):
+    page = new_page(viewport=PHONE)
+    show = ShowFactory(screen=ScreenFactory(layout="\n".join(IMAX)))
+    page.goto(f"/shows/{show.pk}/")
+    seat = page.get_by_role("checkbox", name=seat_label("F", 10, price="₹200"))
+    box = page.locator(".seat").first.bounding_box()
+    assert box["width"] >= 24 and box["height"] >= 24
+    # The room is wider than the phone: the overview shows all of it.
+    expect(page.locator("canvas.overview")).to_be_visible()
+    # The summary bar stays at the bottom of the screen.
+    bar = page.locator(".picker__summary").bounding_box()
+    assert abs(bar["y"] + bar["height"] - PHONE["height"]) <= 2
+    expect(page.get_by_role("button", name="Hold seats")).to_be_in_viewport()
+    # Zoom in makes seats larger; "Whole room" fits the width.
+    page.get_by_role("button", name="Zoom in").click()
+    assert page.locator(".seat").first.bounding_box()["width"] > box["width"]
+    page.get_by_role("button", name="Whole room").click()
+    scroller = page.locator(".seat-map__scroll")
+    assert scroller.evaluate("el => el.scrollWidth <= el.clientWidth + 1")
+    seat.check(force=True)
+    expect(page.get_by_text("Total ₹200")).to_be_visible()
+
+
+def test_skip_link_goes_to_hold_seats(page):
+    show = make_show()
+    page.goto(f"/shows/{show.pk}/")
+    page.get_by_label("How many seats?").focus()
+    page.keyboard.press("Tab")  # Find the best seats
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to “Hold seats”")
+    expect(skip).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Hold seats")).to_be_focused()
