@@ -6,7 +6,6 @@
   if (!box) return;
   var clock = box.querySelector("[data-clock]");
   var live = document.querySelector("[data-countdown-live]");
-  var confirmBtn = document.querySelector("[data-confirm]");
   var deadline = Date.parse(box.dataset.expires);
   var seconds = parseInt(box.dataset.seconds, 10);
   // Trust the server's "seconds left" over the client's clock, which may be off.
@@ -24,12 +23,32 @@
     }
     if (left === 0) {
       window.clearInterval(timer);
-      live.textContent = "Your seat hold has expired.";
-      box.insertAdjacentHTML("afterend",
-        '<p class="notice notice--warning" role="alert"><strong>Your seat hold has expired.</strong> ' +
-        'The seats may have gone to someone else. <a href="../">Pick seats again</a>.</p>');
-      if (confirmBtn) { confirmBtn.disabled = true; }
+      released();
     }
+  }
+
+  // At expiry the order area is replaced in place: no stale buttons stay.
+  function released() {
+    var area = box.closest(".checkout") || box.parentNode;
+    var section = document.createElement("section");
+    section.className = "card";
+    var notice = document.createElement("p");
+    notice.className = "notice notice--warning";
+    notice.setAttribute("role", "alert");
+    var strong = document.createElement("strong");
+    strong.textContent = "Your seats were released.";
+    notice.appendChild(strong);
+    notice.appendChild(document.createTextNode(" The time to check out ran out, so they may go to someone else."));
+    var again = document.createElement("p");
+    var link = document.createElement("a");
+    link.className = "btn btn--primary";
+    link.href = box.dataset.pickerUrl || "../";
+    link.textContent = "Choose seats for this show again";
+    again.appendChild(link);
+    section.appendChild(notice);
+    section.appendChild(again);
+    area.replaceWith(section);
+    link.focus();
   }
   var timer = window.setInterval(render, 1000);
   render();

@@ -87,3 +87,26 @@ def test_skip_link_goes_to_hold_seats(page):
     expect(skip).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_role("button", name="Hold seats")).to_be_focused()
+
+
+def test_at_expiry_checkout_changes_in_place(page, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from booking.services import seats_hold
+
+    show = make_show()
+    user = make_user()
+    log_in(page, user)
+    seat = ShowSeat.objects.filter(show=show).order_by("pk").first()
+    seats_hold(
+        user=user, show=show, seat_ids=[seat.pk], now=timezone.now() - timedelta(seconds=settings.SEAT_HOLD_SECONDS - 2)
+    )
+    page.goto(f"/shows/{show.pk}/checkout/")
+    alert = page.get_by_role("alert").filter(has_text="Your seats were released")
+    expect(alert).to_be_visible(timeout=6000)
+    expect(page.get_by_role("button", name="Confirm booking")).to_have_count(0)
+    page.get_by_role("link", name="Choose seats for this show again").click()
+    expect(page.get_by_role("heading", name="Choose your seats")).to_be_visible()
+    assert page.url.endswith(f"/shows/{show.pk}/")
