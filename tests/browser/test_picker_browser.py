@@ -110,3 +110,13 @@ def test_at_expiry_checkout_changes_in_place(page, settings):
     page.get_by_role("link", name="Choose seats for this show again").click()
     expect(page.get_by_role("heading", name="Choose your seats")).to_be_visible()
     assert page.url.endswith(f"/shows/{show.pk}/")
+
+
+def test_a_poster_that_fails_to_load_shows_its_fallback(page, live_server):
+    show = make_show()
+    movie = show.movie
+    movie.poster_url = f"{live_server.url}/static/no-such-poster.jpg"
+    movie.save()
+    page.goto("/")
+    expect(page.locator("img[data-poster]")).to_be_hidden()
+    expect(page.locator(".poster--placeholder").first).to_be_visible()
