@@ -18,7 +18,13 @@ from booking import seating
 from booking.exceptions import BookingError, LoneSeat
 from booking.forms import ConfirmForm, SeatSelectionForm
 from booking.models import Booking, BookingStatus
-from booking.selectors import bookings_for_user, holds_for_user, seat_grid, seat_map_for_show
+from booking.selectors import (
+    bookings_for_user,
+    holds_by_show_for_user,
+    holds_for_user,
+    seat_grid,
+    seat_map_for_show,
+)
 from booking.services import (
     booking_cancel,
     booking_confirm,
@@ -256,7 +262,8 @@ def my_bookings(request):
     for booking in bookings_for_user(user=request.user):
         (upcoming if booking.show.start_time > now else past).append(booking)
     upcoming.sort(key=lambda b: b.show.start_time)
-    return render(request, "booking/my_bookings.html", {"upcoming": upcoming, "past": past, "now": now})
+    holds = holds_by_show_for_user(user=request.user, now=now)
+    return render(request, "booking/my_bookings.html", {"upcoming": upcoming, "past": past, "now": now, "holds": holds})
 
 
 def _own_booking(request, code):

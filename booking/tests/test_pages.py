@@ -246,3 +246,12 @@ def test_checkout_after_booking_points_to_the_booking_not_an_expired_hold(client
     html = client.get(reverse("booking:checkout", args=[show.pk])).content.decode()
     assert "Your seat hold has expired" not in html
     assert "You're booked for this show" in html and booking.code in html and "A1, A2" in html
+
+
+def test_held_seats_appear_in_my_bookings_with_the_time_left(client, show, user):
+    a1 = seat(show, "A1")
+    seats_hold(user=user, show=show, seat_ids=[a1.pk])
+    client.force_login(user)
+    html = client.get(reverse("booking:my_bookings")).content.decode()
+    assert "Seats held for you" in html and "seats A1" in html and "min left" in html
+    assert reverse("booking:checkout", args=[show.pk]) in html
