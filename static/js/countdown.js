@@ -52,4 +52,44 @@
   }
   var timer = window.setInterval(render, 1000);
   render();
+
+  // A seat lost while you looked (released in another tab, its hold ended):
+  // the page reloads so the order and total are the server's again, and says
+  // which seat went, as an alert.
+  var LOST_KEY = "cinema-lost-seats";
+  var gone = window.sessionStorage && sessionStorage.getItem(LOST_KEY);
+  if (gone) {
+    sessionStorage.removeItem(LOST_KEY);
+    window.setTimeout(function () {
+      var main = document.getElementById("main");
+      var p = document.createElement("p");
+      p.className = "notice notice--error";
+      p.setAttribute("role", "alert");
+      p.textContent = gone + " is no longer held for you, so it was taken off your order; the total is updated.";
+      main.insertBefore(p, main.querySelector("h1").nextSibling);
+    }, 300);
+  }
+  var names = {};
+  (box.dataset.seats || "").split(";").forEach(function (pair) {
+    var kv = pair.split("=");
+    if (kv.length === 2) names[kv[0]] = kv[1];
+  });
+  function checkHolds() {
+    if (!box.dataset.holdsUrl || !window.fetch || document.hidden) return;
+    fetch(box.dataset.holdsUrl, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data || !data.seats) return;
+        var still = {};
+        data.seats.forEach(function (s) { still[String(s.id)] = true; });
+        var lost = Object.keys(names).filter(function (id) { return !still[id]; });
+        if (lost.length && data.seats.length) {
+          window.clearInterval(holdsTimer);
+          if (window.sessionStorage) sessionStorage.setItem(LOST_KEY, lost.map(function (id) { return names[id]; }).join(", "));
+          window.location.reload();
+        }
+      })
+      .catch(function () { /* try again next time */ });
+  }
+  var holdsTimer = window.setInterval(checkHolds, parseInt(box.dataset.pollMs, 10) || 5000);
 })();

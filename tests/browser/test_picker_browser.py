@@ -120,3 +120,19 @@ def test_a_poster_that_fails_to_load_shows_its_fallback(page, live_server):
     page.goto("/")
     expect(page.locator("img[data-poster]")).to_be_hidden()
     expect(page.locator(".poster--placeholder").first).to_be_visible()
+
+
+def test_a_seat_lost_at_checkout_is_announced_and_the_order_updates(page):
+    from booking.services import seats_hold, seats_release
+
+    show = make_show()
+    user = make_user()
+    log_in(page, user)
+    a1, a2 = ShowSeat.objects.filter(show=show).order_by("pk")[:2]
+    seats_hold(user=user, show=show, seat_ids=[a1.pk, a2.pk])
+    page.goto(f"/shows/{show.pk}/checkout/")
+    expect(page.locator("main")).to_contain_text("A2")
+    seats_release(user=user, show=show, seat_ids=[a2.pk])  # e.g. in another tab
+    alert = page.get_by_role("alert").filter(has_text="A2 is no longer held for you")
+    expect(alert).to_be_visible(timeout=9000)
+    expect(page.locator("table")).not_to_contain_text("A2")
