@@ -76,8 +76,11 @@ def test_whole_flow_keyboard_only(new_page, viewport):
     assert booking.status == BookingStatus.CANCELLED
 
 
-def test_whole_flow_without_javascript(new_page):
-    page = new_page(java_script_enabled=False, viewport={"width": 390, "height": 844})
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}], ids=["desktop", "phone"]
+)
+def test_whole_flow_without_javascript(new_page, viewport):
+    page = new_page(java_script_enabled=False, viewport=viewport)
     show = make_show()
     user = make_user()
     log_in(page, user)

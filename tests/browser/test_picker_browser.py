@@ -136,3 +136,33 @@ def test_a_seat_lost_at_checkout_is_announced_and_the_order_updates(page):
     alert = page.get_by_role("alert").filter(has_text="A2 is no longer held for you")
     expect(alert).to_be_visible(timeout=9000)
     expect(page.locator("table")).not_to_contain_text("A2")
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, PHONE], ids=["desktop", "phone"])
+def test_no_console_errors_on_any_moviegoer_page(new_page, viewport):
+    page = new_page(viewport=viewport)
+    errors = []
+    page.on("console", lambda msg: msg.type == "error" and errors.append(f"{page.url}: {msg.text}"))
+    page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
+    show = make_show()
+    user = make_user()
+    pages = ["/", f"/movies/{show.movie_id}/", "/help/", "/terms/", "/cancellation-policy/", "/contact/"]
+    for path in pages + [f"/shows/{show.pk}/", f"/shows/{show.pk}/?qty=2"]:
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+    # Exercise the picker's script: zoom, arrows, a tick.
+    page.get_by_role("button", name="Zoom in").click()
+    page.get_by_role("button", name="Whole room").click()
+    page.get_by_role("button", name="Zoom out").click()
+    page.get_by_role("checkbox", name=seat_label("A", 1)).focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Space")
+    log_in(page, user)
+    page.goto(f"/shows/{show.pk}/?qty=2")
+    page.get_by_role("button", name="Hold seats").click()
+    page.wait_for_url("**/checkout/")
+    page.wait_for_load_state("networkidle")
+    page.goto("/bookings/")
+    page.wait_for_load_state("networkidle")
+    assert errors == []
