@@ -166,3 +166,20 @@ def test_no_console_errors_on_any_moviegoer_page(new_page, viewport):
     page.goto("/bookings/")
     page.wait_for_load_state("networkidle")
     assert errors == []
+
+
+def test_sold_and_held_seats_look_so_not_only_by_their_label(page):
+    from booking.services import booking_confirm, seats_hold
+
+    show = make_show()
+    other = make_user()
+    a1, a2, b1 = (ShowSeat.objects.get(show=show, seat__row_label=r, seat__number=n) for r, n in ("A1", "A2", "B1"))
+    seats_hold(user=other, show=show, seat_ids=[a1.pk, a2.pk])
+    booking_confirm(user=other, show=show, seat_ids=[a1.pk, a2.pk])
+    seats_hold(user=other, show=show, seat_ids=[b1.pk])
+    page.goto(f"/shows/{show.pk}/")
+    sold = page.locator(f'input[value="{a1.pk}"] + i').evaluate("el => getComputedStyle(el).backgroundColor")
+    held = page.locator(f'input[value="{b1.pk}"] + i').evaluate("el => getComputedStyle(el).borderStyle")
+    free = page.locator(f'input[value="{a1.pk + 2}"] + i').evaluate("el => getComputedStyle(el).backgroundColor")
+    assert sold == "rgb(87, 83, 78)" and sold != free
+    assert held == "dashed"
