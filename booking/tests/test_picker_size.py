@@ -43,3 +43,10 @@ def test_api_answers_are_not_compressed_so_etags_stay_strong(client, big_show):
     assert response.status_code == 200
     assert not response.has_header("Content-Encoding")
     assert not response["ETag"].startswith("W/")
+
+
+def test_the_picker_with_a_quantity_stays_within_its_query_budget(client, big_show, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
+        response = client.get(f"/shows/{big_show.pk}/?qty=4")
+    assert response.status_code == 200
+    assert response.content.decode().count(" checked") == 4

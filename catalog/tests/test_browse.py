@@ -92,3 +92,12 @@ def test_a_poster_always_has_its_fallback_under_it(client, catalogue):
     html = client.get(reverse("catalog:home")).content.decode()
     assert html.count("poster--placeholder") == 2
     assert 'src="https://example.com/none.jpg"' in html and "data-poster" in html
+
+
+def test_query_budgets(client, catalogue, django_assert_max_num_queries):
+    with django_assert_max_num_queries(5):
+        assert client.get(reverse("catalog:home"), {"time": "night", "city": "Pune"}).status_code == 200
+    with django_assert_max_num_queries(5):
+        assert client.get(catalogue["heist"].get_absolute_url(), {"time": "morning"}).status_code == 200
+    with django_assert_max_num_queries(2):
+        assert client.get(reverse("info:contact")).status_code == 200
