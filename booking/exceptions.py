@@ -95,3 +95,11 @@ class HoldThrottled(BookingError):
     def __init__(self, message: str, *, retry_after: float, **details):
         super().__init__(message, **details)
         self.retry_after = max(1, int(retry_after + 0.999))
+
+
+class LoneSeat(BookingError):
+    """The choice would leave a single empty seat stranded (LONE_SEAT_RULE).
+    Details: seats (the stranded show-seat ids), names, alternative (ids of a
+    choice of the same size that strands none, possibly empty)."""
+
+    code = "LONE_SEAT"

@@ -20,6 +20,7 @@ from booking.exceptions import (
     HoldLimitExceeded,
     HoldThrottled,
     InvalidRequest,
+    LoneSeat,
     SeatNotHeld,
     SeatUnavailable,
     ShowNotOnSale,
@@ -214,6 +215,39 @@ def _apply_hold(user, show: Show, seats: list[ShowSeat], now: datetime, seat_inf
     return Hold(seats=result, expires_at=min(s.held_until for s in result), show_id=show.pk, user_id=user.pk)
 
 
+def _check_lone_seats(user, show: Show, now: datetime, ids, *, replacing: bool) -> None:
+    """LoneSeat if holding ``ids`` would strand a single empty seat in its row
+    (booking.seating.lone_seats), when LONE_SEAT_RULE is on. ``replacing``: the
+    user's other holds on the show are let go, so they count as free. One read
+    of the map, without locks (the neighbours are others' seats)."""
+    if not settings.LONE_SEAT_RULE:
+        return
+    wanted = set(ids)
+    rows = [
+        r._replace(free=1) if replacing and r.mine and r.pk not in wanted else r
+        for r in sql.best_rows_sql(show_id=show.pk, user=user, now=now)
+    ]
+    lone = seating.lone_seats(rows, wanted)
+    if not lone:
+        return
+    names = {r.pk: f"{r.row_label}{r.number}" for r in rows}
+    free_rows = [r._replace(free=1) if r.pk in wanted else r for r in rows]
+    alternative = seating.suggest_seats(free_rows, len(wanted), near=sorted(wanted))
+    lone_names = [names[pk] for pk in lone]
+    raise LoneSeat(
+        f"That choice would leave {', '.join(lone_names)} on its own. "
+        + (
+            f"Try {', '.join(names[pk] for pk in alternative)} instead, or move your seats next to it."
+            if alternative
+            else "Please move your seats so no single seat is left empty."
+        ),
+        seats=lone,
+        names=lone_names,
+        alternative=alternative,
+        alternative_names=[names[pk] for pk in alternative],
+    )
+
+
 def _counted(service):
     """Count the hold request in /metrics: placed (with its seats) or refused (by code)."""
 
@@ -258,6 +292,7 @@ def _seats_hold(*, user, show: Show, ids: list[int], now: datetime) -> Hold:
     seats_check_known(seats, ids)
     _check_taken(user, seats, now)
     _check_limit(user, show, now, len(ids), exclude=ids)
+    _check_lone_seats(user, show, now, ids, replacing=False)
     return _apply_hold(user, show, seats, now)
 
 
@@ -293,6 +328,7 @@ def _hold_replace(*, user, show: Show, ids: list[int], now: datetime) -> Hold:
     seats = [s for s in rows if s.pk not in dropped]
     seats_check_known(seats, ids)
     _check_taken(user, seats, now)
+    _check_lone_seats(user, show, now, ids, replacing=True)
     _check_limit(user, show, now, len(ids), exclude=current, held=0)
     hold = _apply_hold(user, show, seats, now)
     if dropped:
@@ -398,6 +434,8 @@ def _seats_hold_best(*, user, show: Show, quantity: int, seat_type: str | None, 
             # we hold: this read counts them as exactly as a COUNT query would.
             _check_limit(user, show, now, quantity, exclude=dropped, held=sum(r.mine for r in rows))
         candidates = seating.best_blocks(rows, quantity, seat_type=seat_type, exclude=taken)
+        if settings.LONE_SEAT_RULE:  # best available never strands a seat
+            candidates = seating.blocks_without_lone(rows, candidates)
         skipped: set[int] = set()  # locked by another transaction right now
         for pks in candidates:
             if skipped.intersection(pks) or taken.intersection(pks):

@@ -66,13 +66,3 @@ def test_inactive_or_unknown_movie_is_a_friendly_404(client, settings):
     assert response.status_code == 404
     assert "We couldn't find that page" in response.content.decode()
     assert client.get("/no/such/page/").status_code == 404
-
-
-def test_home_filters_that_match_nothing_show_the_empty_state_and_bad_ones_say_so(client):
-    from tests.factories import ShowFactory
-
-    ShowFactory()
-    r = client.get("/?city=Nowhere")
-    assert r.status_code == 200 and b"No shows match" in r.content
-    r = client.get("/?date=next-friday")
-    assert r.status_code == 400 and b"That filter is not valid" in r.content
