@@ -395,8 +395,8 @@ if len(DATABASES) > 1:
     MIDDLEWARE.append("cinema.replicas.ReplicaMiddleware")
 
 # --- overload and cached reads (issue 13; docs/performance.md) -------------------
-# Outermost: a worker with more than OVERLOAD_QUEUE_LIMIT requests waiting for a
-# thread answers 503 + Retry-After at once instead of queueing (cinema/overload.py).
+# Outermost: a request that already waited more than OVERLOAD_MAX_WAIT_SECONDS for a
+# gunicorn thread is answered 503 + Retry-After at once (cinema/overload.py); 0 = off.
 MIDDLEWARE.insert(0, "cinema.overload.ShedLoadMiddleware")
-OVERLOAD_QUEUE_LIMIT = env.int("OVERLOAD_QUEUE_LIMIT", default=16)
+OVERLOAD_MAX_WAIT_SECONDS = env.float("OVERLOAD_MAX_WAIT_SECONDS", default=1.0)
 OVERLOAD_RETRY_AFTER = env.int("OVERLOAD_RETRY_AFTER", default=2)
