@@ -26,6 +26,7 @@ see docs/performance.md), so every worker and node shares them.
 import functools
 import hashlib
 import logging
+import re
 import time
 from dataclasses import dataclass
 
@@ -82,16 +83,67 @@ def show_versions(show) -> list[str]:
     return [f"show:{show.pk}", f"movie-seats:{show.movie_id}"]
 
 
+# The cached reads: path -> (key, versions, Cache-Control) for a viewer who sent
+# no credentials. The views and CachedReadMiddleware both read this table.
+def _view_key(request) -> str:
+    return f"view:{request.get_full_path()}|{request.headers.get('Accept', '')}"
+
+
+ROUTES = [
+    (
+        re.compile(r"^/api/v1/shows/(\d+)/seats$"),
+        lambda m, request: (f"seat-map:{m[1]}", ["catalog", f"show:{m[1]}"], "public, max-age=1"),
+    ),
+    (re.compile(r"^/api/v1/movies$"), lambda m, request: (_view_key(request), ["catalog"], "public, no-cache")),
+    (re.compile(r"^/api/v1/theatres$"), lambda m, request: (_view_key(request), ["catalog"], "public, no-cache")),
+    (
+        re.compile(r"^/api/v1/movies/(\d+)/shows$"),
+        lambda m, request: (_view_key(request), ["catalog", f"movie-seats:{m[1]}"], "public, no-cache"),
+    ),
+]
+
+
+def route(request) -> tuple[str, list[str], str] | None:
+    for pattern, spec in ROUTES:
+        match = pattern.match(request.path_info)
+        if match:
+            return spec(match, request)
+    return None
+
+
 # --------------------------------------------------------------------------
 # answers
 # --------------------------------------------------------------------------
+def _keys(key: str, versions: list[str]) -> tuple[list[str], str]:
+    return [VERSION_PREFIX + v for v in versions], ENTRY_PREFIX + hashlib.blake2b(
+        key.encode(), digest_size=16
+    ).hexdigest()
+
+
+def entry_peek(*, key: str, versions: list[str]) -> Entry | None:
+    """The stored answer if fresh, else None (no build)."""
+    version_keys, entry_key = _keys(key, versions)
+    ttl = ttl_seconds()
+    if ttl <= 0:
+        return None
+    try:
+        got = cache.get_many([*version_keys, entry_key])
+    except Exception:
+        return None
+    stored = got.get(entry_key)
+    if stored is not None:
+        stored_versions, built_at, entry = stored
+        if stored_versions == tuple(got.get(k) for k in version_keys) and 0 <= _now() - built_at < ttl:
+            return entry
+    return None
+
+
 def entry_get(*, key: str, versions: list[str], build) -> Entry | None:
     """The stored answer for ``key`` if fresh, else ``build()`` (an Entry, or
     None for an answer not to store) stored under the versions read *before*
     building: a write that commits meanwhile moves them, so a build that saw
     the old rows is never served past it."""
-    version_keys = [VERSION_PREFIX + v for v in versions]
-    entry_key = ENTRY_PREFIX + hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+    version_keys, entry_key = _keys(key, versions)
     ttl = ttl_seconds()
     try:
         got = cache.get_many([*version_keys, entry_key]) if ttl > 0 else None
@@ -155,19 +207,20 @@ class _Uncached(Exception):
         self.response = response
 
 
-def cached_get(*, versions, when=None, cache_control: str = "public, no-cache", vary=("Authorization", "Cookie")):
-    """Decorate an APIView's ``get``: its 200 answers are served from the shared
-    cache while ``versions(request, *args, **kwargs)`` (a list of names) stay
-    put, for requests where ``when(request)`` is true (default: not staff).
-    The key is the full path with the query and the Accept header."""
+def cached_get(*, when=None, vary=("Authorization", "Cookie")):
+    """Decorate an APIView's ``get`` whose path is in ROUTES: its 200 answers are
+    served from the shared cache while the route's versions stay put, for
+    requests where ``when(request)`` is true (default: not staff). The key is
+    the full path with the query and the Accept header."""
 
     def decorator(method):
         @functools.wraps(method)
         def wrapper(self, request, *args, **kwargs):
             allowed = when(request) if when is not None else not getattr(request.user, "is_staff", False)
-            if not allowed:
+            spec = route(request) if allowed else None
+            if spec is None:
                 return method(self, request, *args, **kwargs)
-            key = f"view:{request.get_full_path()}|{request.headers.get('Accept', '')}"
+            key, versions, cache_control = spec
 
             def build():
                 response = method(self, request, *args, **kwargs)
@@ -177,7 +230,7 @@ def cached_get(*, versions, when=None, cache_control: str = "public, no-cache", 
                 return entry
 
             try:
-                entry = entry_get(key=key, versions=versions(request, *args, **kwargs), build=build)
+                entry = entry_get(key=key, versions=versions, build=build)
             except _Uncached as uncached:
                 return uncached.response
             return respond(request, entry, cache_control=cache_control, vary=vary)
@@ -185,6 +238,40 @@ def cached_get(*, versions, when=None, cache_control: str = "public, no-cache", 
         return wrapper
 
     return decorator
+
+
+class CachedReadMiddleware:
+    """A fresh cached answer to a request without credentials (no Authorization
+    header, no session cookie) is sent from here, early in the stack: no
+    session, CSRF, authentication, URL resolving or view. Anything else (a
+    miss, a signed-in viewer) goes on to the view, which builds and stores the
+    answer. The API's default throttles still count these hits (a throttled
+    client goes on to the view, which answers the 429)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    @staticmethod
+    def _throttles_allow(request) -> bool:
+        from django.contrib.auth.models import AnonymousUser
+        from rest_framework.settings import api_settings
+
+        request.user = AnonymousUser()  # AuthenticationMiddleware sets its own if the request goes on
+        return all(cls().allow_request(request, None) for cls in api_settings.DEFAULT_THROTTLE_CLASSES)
+
+    def __call__(self, request):
+        if (
+            request.method == "GET"
+            and "HTTP_AUTHORIZATION" not in request.META
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        ):
+            spec = route(request)
+            if spec is not None:
+                key, versions, cache_control = spec
+                entry = entry_peek(key=key, versions=versions)
+                if entry is not None and self._throttles_allow(request):
+                    return respond(request, entry, cache_control=cache_control, vary=("Authorization", "Cookie"))
+        return self.get_response(request)
 
 
 # --------------------------------------------------------------------------

@@ -44,19 +44,17 @@ class ShowSeatListApi(APIView):
             return self._mine(request, show_id)
         # Anonymous viewers share one cached answer (cinema/readcache.py).
         return readcache.respond(
-            request,
-            self._shared(request, show_id),
-            cache_control="public, no-cache",
-            vary=("Authorization", "Cookie"),
+            request, self._shared(request, show_id), cache_control="public, no-cache", vary=("Authorization", "Cookie")
         )
 
     def _shared(self, request, show_id) -> readcache.Entry:
         """The map as nobody's viewer sees it, from the shared cache."""
+        key, versions, _ = readcache.route(request) or (f"seat-map:{show_id}", ["catalog", f"show:{show_id}"], "")
 
         def build():
             return readcache.render_drf(self, request, self._build(request, show_id))
 
-        return readcache.entry_get(key=f"seat-map:{show_id}", versions=["catalog", f"show:{show_id}"], build=build)
+        return readcache.entry_get(key=key, versions=versions, build=build)
 
     def _mine(self, request, show_id):
         """The shared map with the viewer's own holds merged in: one indexed

@@ -49,7 +49,7 @@ class MovieShowListApi(APIView):
         auth=[],
         tags=["shows"],
     )
-    @readcache.cached_get(versions=lambda request, movie_id: ["catalog", f"movie-seats:{movie_id}"])
+    @readcache.cached_get()
     def get(self, request, movie_id):
         query = self.QuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -35,7 +35,7 @@ class MovieListApi(APIView):
         auth=[],
         tags=["catalogue"],
     )
-    @readcache.cached_get(versions=lambda request: ["catalog"])
+    @readcache.cached_get()
     def get(self, request):
         movies = selectors.movies_active()
         return Response(self.OutputSerializer(movies, many=True).data)
@@ -115,7 +115,7 @@ class TheatreListApi(APIView):
         auth=[],
         tags=["catalogue"],
     )
-    @readcache.cached_get(versions=lambda request: ["catalog"])
+    @readcache.cached_get()
     def get(self, request):
         return Response(self.OutputSerializer(Theatre.objects.order_by("city", "name"), many=True).data)
 

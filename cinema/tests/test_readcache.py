@@ -174,3 +174,17 @@ def test_an_unreachable_cache_builds_every_time(monkeypatch, clock):
         assert readcache.entry_get(key="k", versions=["show:1"], build=build).body == b"[]"
     assert len(built) == 2
     readcache._bump_now(["show:1"])  # logged, not raised
+
+
+def test_the_early_middleware_and_the_view_give_the_same_answer(django_assert_num_queries, clock):
+    show = make_show("SSSS")
+    anon, with_cookie = client_for(), client_for()
+    with_cookie.cookies["sessionid"] = "not-a-session"  # goes past the middleware to the view
+    built = _map(anon, show)
+    with django_assert_num_queries(0):
+        early = _map(anon, show)
+    late = _map(with_cookie, show)
+    assert built.content == early.content == late.content
+    assert built["ETag"] == early["ETag"] == late["ETag"]
+    assert early["Cache-Control"] == late["Cache-Control"] == "public, max-age=1"
+    assert "Cookie" in early["Vary"] and "Authorization" in early["Vary"]
