@@ -15,7 +15,9 @@ The staleness bound. A bump is best effort: if the cache is unreachable at
 commit time the bump is lost. A stored answer is never served once it is
 ``READ_CACHE_SECONDS`` old (default 2 s), whatever the versions say, so a lost
 bump (or a hold lapsing with nobody writing) leaves an answer stale for at most
-``READ_CACHE_SECONDS`` (plus a read replica's lag, when the build reads one).
+``READ_CACHE_SECONDS`` (plus a read replica's lag, when the build read one:
+such answers are marked, and a poller who sends ``If-None-Match`` never gets
+one, so the versions a client sees never step back; docs/scaling.md).
 With the cache down, reads are built from the database every time.
 Holding and booking never read this cache: they decide on locked rows.
 
@@ -28,13 +30,15 @@ import hashlib
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
+
+from cinema.replicas import current_replica
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +58,7 @@ class Entry:
     etag: str  # quoted, as sent in the ETag header
     body: bytes
     content_type: str
+    from_replica: bool = False  # built from a read replica: not for pollers
 
 
 # --------------------------------------------------------------------------
@@ -120,8 +125,13 @@ def _keys(key: str, versions: list[str]) -> tuple[list[str], str]:
     ).hexdigest()
 
 
-def entry_peek(*, key: str, versions: list[str]) -> Entry | None:
-    """The stored answer if fresh, else None (no build)."""
+def _servable(entry: Entry, polling: bool) -> bool:
+    return not (polling and entry.from_replica)
+
+
+def entry_peek(*, key: str, versions: list[str], polling: bool = False) -> Entry | None:
+    """The stored answer if fresh, else None (no build). ``polling``: the
+    client sent If-None-Match, so an answer built from a replica will not do."""
     version_keys, entry_key = _keys(key, versions)
     ttl = ttl_seconds()
     if ttl <= 0:
@@ -133,12 +143,13 @@ def entry_peek(*, key: str, versions: list[str]) -> Entry | None:
     stored = got.get(entry_key)
     if stored is not None:
         stored_versions, built_at, entry = stored
-        if stored_versions == tuple(got.get(k) for k in version_keys) and 0 <= _now() - built_at < ttl:
+        fresh = stored_versions == tuple(got.get(k) for k in version_keys) and 0 <= _now() - built_at < ttl
+        if fresh and _servable(entry, polling):
             return entry
     return None
 
 
-def entry_get(*, key: str, versions: list[str], build) -> Entry | None:
+def entry_get(*, key: str, versions: list[str], build, polling: bool = False) -> Entry | None:
     """The stored answer for ``key`` if fresh, else ``build()`` (an Entry, or
     None for an answer not to store) stored under the versions read *before*
     building: a write that commits meanwhile moves them, so a build that saw
@@ -156,9 +167,11 @@ def entry_get(*, key: str, versions: list[str], build) -> Entry | None:
     stored = got.get(entry_key)
     if stored is not None:
         stored_versions, built_at, entry = stored
-        if stored_versions == current and 0 <= _now() - built_at < ttl:
+        if stored_versions == current and 0 <= _now() - built_at < ttl and _servable(entry, polling):
             return entry
     entry = build()
+    if entry is not None and current_replica() is not None:
+        entry = replace(entry, from_replica=True)
     if entry is not None:
         try:
             cache.set(entry_key, (current, _now(), entry), timeout=ttl + 1)
@@ -230,7 +243,7 @@ def cached_get(*, when=None, vary=("Authorization", "Cookie")):
                 return entry
 
             try:
-                entry = entry_get(key=key, versions=versions, build=build)
+                entry = entry_get(key=key, versions=versions, build=build, polling="HTTP_IF_NONE_MATCH" in request.META)
             except _Uncached as uncached:
                 return uncached.response
             return respond(request, entry, cache_control=cache_control, vary=vary)
@@ -275,7 +288,7 @@ class CachedReadMiddleware:
             spec = route(request)
             if spec is not None:
                 key, versions, cache_control = spec
-                entry = entry_peek(key=key, versions=versions)
+                entry = entry_peek(key=key, versions=versions, polling="HTTP_IF_NONE_MATCH" in request.META)
                 if entry is not None and self._throttles_allow(request):
                     return respond(request, entry, cache_control=cache_control, vary=("Authorization", "Cookie"))
         return self.get_response(request)

@@ -47,20 +47,22 @@ class ShowSeatListApi(APIView):
             request, self._shared(request, show_id), cache_control="public, no-cache", vary=("Authorization", "Cookie")
         )
 
-    def _shared(self, request, show_id) -> readcache.Entry:
-        """The map as nobody's viewer sees it, from the shared cache."""
+    def _shared(self, request, show_id, *, polling: bool = False) -> readcache.Entry:
+        """The map as nobody's viewer sees it, from the shared cache (``polling``:
+        not an answer built from a read replica)."""
         key, versions, _ = readcache.route(request) or (f"seat-map:{show_id}", ["catalog", f"show:{show_id}"], "")
 
         def build():
             return readcache.render_drf(self, request, self._build(request, show_id))
 
-        return readcache.entry_get(key=key, versions=versions, build=build)
+        polling = polling or "HTTP_IF_NONE_MATCH" in request.META
+        return readcache.entry_get(key=key, versions=versions, build=build, polling=polling)
 
     def _mine(self, request, show_id):
         """The shared map with the viewer's own holds merged in: one indexed
         query for them, so polling stays one cache read per show, not a map
         build per viewer."""
-        shared = self._shared(request, show_id)
+        shared = self._shared(request, show_id, polling=True)  # signed in: never a replica's map
         now = timezone.now()
         mine = {
             pk: utc_iso(until)

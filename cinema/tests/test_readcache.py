@@ -188,3 +188,18 @@ def test_the_early_middleware_and_the_view_give_the_same_answer(django_assert_nu
     assert built["ETag"] == early["ETag"] == late["ETag"]
     assert early["Cache-Control"] == late["Cache-Control"] == "public, max-age=1"
     assert "Cookie" in early["Vary"] and "Authorization" in early["Vary"]
+
+
+def test_an_answer_built_from_a_replica_is_never_given_to_a_poller(clock):
+    from cinema.replicas import use_replica
+
+    with use_replica("replica1"):
+        built = readcache.entry_get(key="k", versions=["show:5"], build=lambda: readcache.entry_from_bytes(b"[1]"))
+    assert built.from_replica
+    assert readcache.entry_peek(key="k", versions=["show:5"]) == built
+    assert readcache.entry_peek(key="k", versions=["show:5"], polling=True) is None
+    fresh = readcache.entry_get(
+        key="k", versions=["show:5"], build=lambda: readcache.entry_from_bytes(b"[2]"), polling=True
+    )
+    assert fresh.body == b"[2]" and not fresh.from_replica
+    assert readcache.entry_peek(key="k", versions=["show:5"], polling=True) == fresh
