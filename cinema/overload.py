@@ -7,7 +7,7 @@ every client waits longer, until they all time out. gunicorn.conf.py's
 ``post_worker_init`` hands the worker to ``watch_gunicorn_worker``, which
 stamps each connection when it is queued; ``ShedLoadMiddleware`` runs first in
 the stack and, when the request it is given has already waited more than
-``OVERLOAD_MAX_WAIT_SECONDS`` (default 1 s) for a thread, answers ``503`` +
+``OVERLOAD_MAX_WAIT_SECONDS`` (default 3 s, as a row-lock wait) for a thread, answers ``503`` +
 ``Retry-After`` at once (no session, no database, well under a millisecond).
 The queue then drains at that speed instead of at the speed of real work, so
 the wait of the requests that are served stays about the bound, and a burst

@@ -403,5 +403,5 @@ MIDDLEWARE.insert(0, "cinema.overload.ShedLoadMiddleware")
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "cinema.readcache.CachedReadMiddleware"
 )
-OVERLOAD_MAX_WAIT_SECONDS = env.float("OVERLOAD_MAX_WAIT_SECONDS", default=1.0)
+OVERLOAD_MAX_WAIT_SECONDS = env.float("OVERLOAD_MAX_WAIT_SECONDS", default=3.0)
 OVERLOAD_RETRY_AFTER = env.int("OVERLOAD_RETRY_AFTER", default=2)
