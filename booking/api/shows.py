@@ -16,6 +16,7 @@ from catalog import selectors as catalog_selectors
 from catalog.api.serializers import TheatreOutputSerializer
 from catalog.filters import catalogue_filters_parse
 from catalog.models import Movie, Screen, Show, ShowFormat
+from cinema import readcache
 from cinema.api import errors, id_field
 from cinema.pagination import CursorPage
 from cinema.permissions import PublicReadStaffModelPermissions, StaffModelPermissions, model_permission
@@ -48,6 +49,7 @@ class MovieShowListApi(APIView):
         auth=[],
         tags=["shows"],
     )
+    @readcache.cached_get()
     def get(self, request, movie_id):
         f = catalogue_filters_parse(request.query_params, allowed=("date", "group"))
         staff_view = request.user.is_staff and request.user.has_perm(model_permission(Movie, "view"))

@@ -31,7 +31,7 @@ from booking.services.common import seat_ids_clean, seats_check_known, seats_set
 from booking.services.locking import locked, seats_lock, user_lock
 from catalog.models import Seat, SeatType, Show
 from catalog.selectors import shows_on_sale
-from cinema import metrics
+from cinema import metrics, readcache
 from cinema.errors import DomainError
 from cinema.token_bucket import Rate, bucket_take, rate_parse
 from events.services import event_emit
@@ -494,4 +494,5 @@ def seats_release_all(*, user, show: Show) -> list[int]:
     if ids:
         seats_set_free(ids)
         _emit_released(user, show, ids, "released")
+        readcache.version_bump(*readcache.show_versions(show))
     return ids

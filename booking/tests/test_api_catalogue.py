@@ -168,3 +168,11 @@ def test_staff_schedule_a_show_with_format_language_and_subtitles(staff):
     assert client_for(staff).post("/api/v1/shows", {**body, "format": "8K"}, format="json").status_code == 400
     bad = client_for(staff).patch(f"/api/v1/shows/{r.json()['id']}", {"subtitles": "a\nb"}, format="json")
     assert bad.status_code == 400
+
+
+def test_a_cached_list_page_keeps_its_link_header():
+    for n in range(4):
+        MovieFactory(title=f"C{n}")
+    client = APIClient()
+    first, again = client.get("/api/v1/movies?limit=2"), client.get("/api/v1/movies?limit=2")
+    assert _next(first) and _next(again) == _next(first) and again.json() == first.json()

@@ -20,6 +20,7 @@ from catalog.api.serializers import (
 )
 from catalog.filters import catalogue_filters_parse, default_range
 from catalog.models import Movie, Theatre
+from cinema import readcache
 from cinema.api import errors
 from cinema.pagination import CursorPage
 from cinema.permissions import PublicReadStaffModelPermissions, model_permission
@@ -44,6 +45,7 @@ class MovieListApi(APIView):
         auth=[],
         tags=["catalogue"],
     )
+    @readcache.cached_get()
     def get(self, request):
         page = CursorPage(("title", "pk"))
         movies = page.paginate(selectors.movies_active(), request)
@@ -126,6 +128,7 @@ class TheatreListApi(APIView):
         auth=[],
         tags=["catalogue"],
     )
+    @readcache.cached_get()
     def get(self, request):
         f = catalogue_filters_parse(request.query_params, allowed=("city",))
         page = CursorPage(("city", "name", "pk"))
