@@ -73,3 +73,19 @@ class LockTimeout(BookingError):
 class NotAllowed(BookingError):
     status = 403
     code = "PERMISSION_DENIED"
+
+
+class OrderExpired(BookingError):
+    """The order's payment deadline passed; its seats were released."""
+
+    code = "ORDER_EXPIRED"
+
+
+class OrderNotPayable(BookingError):
+    """The order cannot take a payment (cancelled, or nothing to pay)."""
+
+    code = "ORDER_NOT_PAYABLE"
+
+
+class ShowCancelled(BookingError):
+    code = "SHOW_CANCELLED"

@@ -149,3 +149,14 @@ def seat_grid(seats: list[dict]) -> list[dict]:
         row = rows.setdefault(seat["row_index"], {"label": seat["row"], "cells": [None] * width})
         row["cells"][seat["column"]] = seat
     return [rows[i] for i in sorted(rows)]
+
+
+def payments_for_orders(*, orders) -> dict:
+    """{order id: its latest Payment} for a page of orders, in one query."""
+    from payments.models import Payment
+
+    ids = [o.pk for o in orders]
+    latest: dict = {}
+    for payment in Payment.objects.filter(order_id__in=ids).order_by("pk"):
+        latest[payment.order_id] = payment
+    return latest

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from booking import selectors, services
 from booking.api.common import MAX_IDS
-from booking.api.serializers import BookingOutputSerializer, StaffBookingOutputSerializer
+from booking.api.serializers import BookingOutputSerializer, CancelOutputSerializer, StaffBookingOutputSerializer
 from booking.models import Booking
 from catalog.models import Show
 from cinema.api import IsStaff, errors, id_field
@@ -32,9 +32,15 @@ class BookingListApi(APIView):
     OutputSerializer = BookingOutputSerializer
 
     class InputSerializer(serializers.Serializer):
+        class CustomerSerializer(serializers.Serializer):
+            name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+            email = serializers.EmailField(required=False, allow_blank=True)
+            phone = serializers.RegexField(r"^\+?[0-9 ()-]{4,31}$", max_length=32, required=False, allow_blank=True)
+
         show_id = id_field()
         seat_id = id_field(required=False)
         seat_ids = serializers.ListField(child=id_field(), min_length=1, max_length=MAX_IDS, required=False)
+        customer = CustomerSerializer(required=False, help_text="Who the tickets are for (optional).")
 
         def validate(self, attrs):
             if ("seat_id" in attrs) == ("seat_ids" in attrs):
@@ -50,13 +56,17 @@ class BookingListApi(APIView):
         tags=["bookings"],
     )
     def get(self, request):
-        bookings = selectors.bookings_for_user(user=request.user)
-        return Response(self.OutputSerializer(bookings, many=True).data)
+        bookings = list(selectors.bookings_for_user(user=request.user))
+        context = {"payments": selectors.payments_for_orders(orders=bookings)}
+        return Response(self.OutputSerializer(bookings, many=True, context=context).data)
 
     @extend_schema(
         operation_id="bookings_create",
-        summary="Book the seats you hold",
+        summary="Create an order of the seats you hold (same resource as /orders)",
         description=(
+            "With PAYMENT_PROVIDER=none (or a total of 0) the order is CONFIRMED at once; otherwise "
+            "it is PAYMENT_PENDING until paid (`payment.checkout_url`, or confirm-payment) before "
+            "`expires_at`, and its seats are yours until then. "
             "Send an `Idempotency-Key` header (up to 255 characters) to make retries safe: "
             "the same key and body replays the first response; the same key with another "
             "body answers 422 IDEMPOTENCY_KEY_REUSED; while the first is still running, 409 "
@@ -72,7 +82,7 @@ class BookingListApi(APIView):
                 404,
                 422,
                 503,
-                e409="SEAT_NOT_HELD, HOLD_EXPIRED, SHOW_STARTED or IDEMPOTENCY_IN_PROGRESS.",
+                e409="SEAT_NOT_HELD, HOLD_EXPIRED, SHOW_STARTED, SHOW_CANCELLED or IDEMPOTENCY_IN_PROGRESS.",
             ),
         },
         tags=["bookings"],
@@ -88,6 +98,8 @@ class BookingListApi(APIView):
             user=request.user,
             show=show,
             seat_ids=values["seat_ids"],
+            customer=values.get("customer"),
+            base_url=request.build_absolute_uri("/"),
             idempotency_key=key,
             fingerprint=services.request_fingerprint(values) if key else "",
             # The answer is stored with the key, in the booking's transaction.
@@ -129,20 +141,42 @@ class BookingDetailApi(APIView):
 
 class BookingCancelApi(APIView):
     permission_classes = [IsAuthenticated]
-    OutputSerializer = BookingOutputSerializer
+    OutputSerializer = CancelOutputSerializer
 
     @extend_schema(
         operation_id="bookings_cancel",
-        summary="Cancel a booking before the show starts (owner or staff); again is a no-op",
+        summary="Cancel an order before the show starts (owner or staff); again is a no-op",
+        description=(
+            "A paid order is refunded per CANCELLATION_POLICY (the booking fee is kept unless staff "
+            "cancel): `refund {amount, status}`. GET answers the same shape with the refund this "
+            "cancellation would give (status PREVIEW) without cancelling."
+        ),
         request=None,
         responses={200: OutputSerializer, **errors(401, 404, 503, e409="CANCELLATION_CLOSED.")},
         tags=["bookings"],
     )
     def post(self, request, booking_id):
         booking = get_object_or_404(_visible_bookings(request.user), pk=booking_id)
-        services.booking_cancel(booking=booking, by=request.user)
+        cancelled = services.booking_cancel(booking=booking, by=request.user)
         booking = _booking_queryset().get(pk=booking.pk)
+        booking.refund = cancelled.__dict__.get("refund")
+        if booking.refund is not None:
+            booking.refund.refresh_from_db()  # paid back after commit: its status now
         return Response(self.OutputSerializer(booking).data)
+
+    @extend_schema(
+        operation_id="bookings_cancel_preview",
+        summary="The refund cancelling now would give (nothing changes)",
+        responses={200: OutputSerializer, **errors(401, 404)},
+        tags=["bookings"],
+    )
+    def get(self, request, booking_id):
+        booking = get_object_or_404(_visible_bookings(request.user), pk=booking_id)
+        body = self.OutputSerializer(booking).data
+        if booking.status != "CANCELLED":
+            amount = services.order_refund_preview(order=booking, by=request.user)
+            body["refund"] = {"id": None, "amount": f"{amount:.2f}", "status": "PREVIEW"}
+        return Response(body)
 
 
 class ShowBookingListApi(APIView):
