@@ -110,7 +110,7 @@ class BookingListApi(APIView):
             response = Response(record.response_body, status=record.response_status)
             response["Idempotent-Replayed"] = "true"
             return response
-        if record is not None and not outcome.replayed:
+        if record is not None and not outcome.replayed and record.response_status is not None:
             body = record.response_body
         elif outcome.replayed:
             body = render(_booking_queryset().get(pk=outcome.booking.pk)).data
