@@ -54,9 +54,22 @@ class ShowOutputSerializer(serializers.Serializer):
     seats_held = serializers.IntegerField(source="counts.held")
     seats_sold = serializers.IntegerField(source="counts.sold")
     seats_total = serializers.IntegerField(source="counts.total")
+    status = serializers.SerializerMethodField(
+        help_text="AVAILABLE, FILLING_FAST (60 % sold), ALMOST_FULL (90 %), SOLD_OUT or CANCELLED."
+    )
 
     def get_currency(self, obj) -> str:
         return settings.CURRENCY
+
+    def get_status(self, obj) -> str:
+        if obj.cancelled_at is not None:
+            return "CANCELLED"
+        counts = obj.counts
+        total, sold = counts["total"], counts["sold"]
+        if total and counts["free"] == 0:
+            return "SOLD_OUT"
+        share = sold / total if total else 0
+        return "ALMOST_FULL" if share >= 0.9 else "FILLING_FAST" if share >= 0.6 else "AVAILABLE"
 
 
 class SeatOutputSerializer(serializers.Serializer):

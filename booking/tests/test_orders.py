@@ -468,3 +468,39 @@ def test_the_schema_documents_orders_and_their_errors(client):
         assert needle in text
     for code in ("ORDER_EXPIRED", "ORDER_NOT_PAYABLE", "SHOW_CANCELLED"):
         assert code in text
+
+
+# --------------------------------------------------------------------------
+# staff admin
+# --------------------------------------------------------------------------
+def test_the_order_admin_shows_payment_refunds_and_history(client, user, django_capture_on_commit_callbacks):
+    from events.services import audit_record
+
+    order = _paid(user, make_show(starts_in=timedelta(days=3)))
+    for event in OutboxEvent.objects.order_by("pk"):
+        audit_record(envelope=event.envelope(), aggregate=event.aggregate_type, aggregate_id=event.aggregate_id)
+    staff = StaffFactory(is_superuser=True)
+    client.force_login(staff)
+    listing = client.get(reverse("admin:booking_booking_changelist")).content.decode()
+    assert "Succeeded" in listing
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(reverse("admin:booking_booking_cancel", args=[order.pk]))
+    assert r.status_code == 302
+    page = client.get(reverse("admin:booking_booking_change", args=[order.pk])).content.decode()
+    assert "470.80 INR" in page and "booking.confirmed" in page and "cancel:" in page
+
+
+def test_the_show_admin_action_cancels_the_show(client, user, django_capture_on_commit_callbacks):
+    show = make_show()
+    order = _paid(user, show)
+    client.force_login(StaffFactory(is_superuser=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(
+            reverse("admin:catalog_show_changelist"),
+            {"action": "cancel_shows", "_selected_action": [show.pk]},
+        )
+    assert r.status_code == 302
+    order.refresh_from_db()
+    show.refresh_from_db()
+    assert show.cancelled_at and order.status == BookingStatus.CANCELLED
+    assert Refund.objects.get().amount == D("470.80")
