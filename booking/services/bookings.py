@@ -33,10 +33,12 @@ from booking.services.common import (
     seats_end_hold,
     show_ensure_not_started,
 )
-from booking.services.events import order_event
+from booking.services.events import count_order, order_event
 from booking.services.locking import locked, seats_lock, user_lock
 from booking.services.orders import order_cancel_locked, order_refund_of
 from catalog.models import Seat, Show
+from cinema import metrics
+from cinema.errors import DomainError
 from events.models import EventType
 from payments.providers import get_provider
 from payments.services import order_price, payment_create, payment_record_checkout
@@ -261,7 +263,9 @@ def _order_place(
         )
     answer = respond if not pay else None  # a pending order's answer changes (checkout_url): re-read on replay
     record = _remember_key(user, idempotency_key, fingerprint, booking, answer) if idempotency_key else None
+    count_order("created")
     if not pay:
+        count_order("confirmed")
         # After commit, from the objects in hand: no query, no lock held.
         transaction.on_commit(lambda: _send_confirmation(*_confirmation_email(booking, user, show, lines)))
     return BookingOutcome(booking=booking, record=record)
@@ -301,16 +305,20 @@ def booking_confirm(
     stored with the key in one INSERT, in the booking's transaction.
     """
     now = now or timezone.now()
-    outcome = _order_place(
-        user=user,
-        show=show,
-        seat_ids=seat_ids,
-        customer=customer,
-        idempotency_key=idempotency_key,
-        fingerprint=fingerprint,
-        respond=respond,
-        now=now,
-    )
+    try:
+        outcome = _order_place(
+            user=user,
+            show=show,
+            seat_ids=seat_ids,
+            customer=customer,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            respond=respond,
+            now=now,
+        )
+    except DomainError:
+        metrics.order_outcome(outcome="refused")
+        raise
     payment = outcome.booking.__dict__.get("created_payment")
     if payment is not None:
         outcome.booking.created_payment = order_checkout_start(

@@ -3,6 +3,9 @@ events.services.event_emit inside the service's own transaction."""
 
 from datetime import datetime
 
+from django.db import transaction
+
+from cinema import metrics
 from events.models import EventType
 from events.services import event_emit
 
@@ -34,3 +37,13 @@ def seats_released_event(*, show_id: int, user_id, seat_ids, reason: str, now: d
         now=now,
         data={"show_id": show_id, "user_id": user_id, "hold_id": None, "seat_ids": sorted(seat_ids), "reason": reason},
     )
+
+
+def count_order(outcome: str) -> None:
+    """cinema_orders_total{outcome}, once the change commits."""
+    transaction.on_commit(lambda: metrics.order_outcome(outcome=outcome))
+
+
+def count_payment(provider: str, outcome: str) -> None:
+    """cinema_payments_total{provider, outcome}, once the change commits."""
+    transaction.on_commit(lambda: metrics.payment_outcome(provider=provider, outcome=outcome))

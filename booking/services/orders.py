@@ -20,7 +20,7 @@ from django.utils import timezone
 from booking.exceptions import OrderExpired, OrderNotPayable, ShowCancelled
 from booking.models import Booking, BookingSeat, BookingStatus, SeatStatus, ShowSeat
 from booking.services.common import seat_is_claimed_by, seats_end_hold, seats_set_free
-from booking.services.events import order_event, seats_released_event
+from booking.services.events import count_order, count_payment, order_event, seats_released_event
 from booking.services.locking import locked, seats_lock, user_lock
 from catalog.models import Show
 from events.models import EventType
@@ -66,6 +66,7 @@ def _refund(order: Booking, payment: Payment, *, amount, key: str, reason: str, 
     )
     refund_id = refund.pk
     transaction.on_commit(lambda: refund_perform(refund_id=refund_id))
+    count_payment(payment.provider, "refunded")
     return refund
 
 
@@ -106,6 +107,8 @@ def _settle(order: Booking, payment: Payment, now: datetime) -> None:
         amount=payment.amount,
         currency=payment.currency,
     )
+    late = order.status != BookingStatus.PAYMENT_PENDING or (order.expires_at is not None and order.expires_at <= now)
+    count_payment(payment.provider, "late" if late else "succeeded")
     ids = _line_seat_ids(order)
     seats = seats_lock(order.show, ids)
     show_cancelled = Show.objects.filter(pk=order.show_id, cancelled_at__isnull=False).exists()
@@ -137,6 +140,7 @@ def _settle(order: Booking, payment: Payment, now: datetime) -> None:
         )
         order_id = order.pk
         transaction.on_commit(lambda: _send_ticket(order_id))
+        count_order("confirmed")
         return
     if order.status != BookingStatus.CANCELLED:
         _release_claimed(order, seats, reason="order_expired", now=now)
@@ -144,6 +148,7 @@ def _settle(order: Booking, payment: Payment, now: datetime) -> None:
             order.status = BookingStatus.EXPIRED
             order.save(update_fields=["status"])
             order_event(EventType.ORDER_EXPIRED, order, now=now, seat_ids=ids)
+            count_order("expired")
     reason = "Paid after the seats were released" if order.status == BookingStatus.EXPIRED else "Paid after cancelling"
     _refund(order, payment, amount=payment.amount, key=f"late:{order.pk}", reason=reason, now=now)
 
@@ -154,7 +159,8 @@ def _send_ticket(order_id: int) -> None:
     booking_send_confirmation(booking_id=order_id)
 
 
-def _payment_failed_event(order: Booking, payment: Payment, message: str, now: datetime) -> None:
+def _payment_failed_event(order: Booking, payment: Payment, message: str, now: datetime, *, declined=True) -> None:
+    count_payment(payment.provider, "declined" if declined else "failed")
     order_event(
         EventType.PAYMENT_FAILED,
         order,
@@ -267,7 +273,7 @@ def _webhook_apply(*, payment: Payment, notice, now=None) -> WebhookOutcome:
     if result.changed and notice.succeeded:
         _settle(order, Payment.objects.get(pk=payment.pk), now)
     elif result.changed:
-        _payment_failed_event(order, payment, notice.message or "The payment failed.", now)
+        _payment_failed_event(order, payment, notice.message or "The payment failed.", now, declined=False)
     return WebhookOutcome(applied=True, order=order)
 
 
@@ -325,6 +331,7 @@ def order_cancel_locked(*, order: Booking, by, by_staff: bool, now: datetime, re
     )
     order_id = order.pk
     transaction.on_commit(lambda: _send_cancellation(order_id))
+    count_order("cancelled")
     return order
 
 
@@ -368,6 +375,7 @@ def orders_expire_overdue(*, now: datetime | None = None) -> int:
         order.status = BookingStatus.EXPIRED
         order.save(update_fields=["status"])
         order_event(EventType.ORDER_EXPIRED, order, now=now, seat_ids=ids)
+        count_order("expired")
     return len(orders)
 
 

@@ -504,3 +504,21 @@ def test_the_show_admin_action_cancels_the_show(client, user, django_capture_on_
     show.refresh_from_db()
     assert show.cancelled_at and order.status == BookingStatus.CANCELLED
     assert Refund.objects.get().amount == D("470.80")
+
+
+def test_orders_and_payments_are_counted_for_metrics(user, django_capture_on_commit_callbacks):
+    from prometheus_client import REGISTRY
+
+    def value(name, **labels):
+        return REGISTRY.get_sample_value(name, labels) or 0
+
+    created, confirmed = (
+        value("cinema_orders_total", outcome="created"),
+        value("cinema_orders_total", outcome="confirmed"),
+    )
+    paid = value("cinema_payments_total", provider="test", outcome="succeeded")
+    with django_capture_on_commit_callbacks(execute=True):
+        _paid(user, make_show())
+    assert value("cinema_orders_total", outcome="created") == created + 1
+    assert value("cinema_orders_total", outcome="confirmed") == confirmed + 1
+    assert value("cinema_payments_total", provider="test", outcome="succeeded") == paid + 1
