@@ -2,8 +2,10 @@
 read and cancel bookings, and a show's bookings for staff."""
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,7 +13,7 @@ from rest_framework.views import APIView
 from booking import selectors, services
 from booking.api.common import MAX_IDS
 from booking.api.serializers import BookingOutputSerializer, CancelOutputSerializer, StaffBookingOutputSerializer
-from booking.models import Booking
+from booking.models import Booking, ShowSeat
 from catalog.models import Show
 from cinema.api import IsStaff, errors, id_field
 
@@ -37,12 +39,30 @@ class BookingListApi(APIView):
             email = serializers.EmailField(required=False, allow_blank=True)
             phone = serializers.RegexField(r"^\+?[0-9 ()-]{4,31}$", max_length=32, required=False, allow_blank=True)
 
-        show_id = id_field()
+        show_id = id_field(required=False)
         seat_id = id_field(required=False)
         seat_ids = serializers.ListField(child=id_field(), min_length=1, max_length=MAX_IDS, required=False)
+        hold_id = serializers.RegexField(
+            r"^[0-9]{1,18}-[0-9]{1,18}$",
+            required=False,
+            help_text='Order every seat of your hold (its id from /holds, "<show_id>-<user_id>") instead.',
+        )
         customer = CustomerSerializer(required=False, help_text="Who the tickets are for (optional).")
 
         def validate(self, attrs):
+            if "hold_id" in attrs:
+                if {"show_id", "seat_id", "seat_ids"} & set(attrs):
+                    raise serializers.ValidationError("Send either hold_id or show_id with seat_ids.")
+                show_id, user_id = (int(part) for part in attrs["hold_id"].split("-"))
+                user = self.context["request"].user
+                if user_id != user.pk:
+                    raise NotFound("No such hold.")
+                held = ShowSeat.objects.held_by(user, timezone.now()).filter(show_id=show_id)
+                # No live hold: only an idempotent replay can still succeed (the service says so).
+                attrs["show_id"], attrs["seat_ids"] = show_id, sorted(held.values_list("pk", flat=True))
+                return attrs
+            if "show_id" not in attrs:
+                raise serializers.ValidationError({"show_id": ["This field is required."]})
             if ("seat_id" in attrs) == ("seat_ids" in attrs):
                 raise serializers.ValidationError("Send either seat_id or seat_ids.")
             ids = attrs.pop("seat_ids", None) or [attrs.pop("seat_id")]
@@ -89,7 +109,7 @@ class BookingListApi(APIView):
     )
     def post(self, request):
         key = services.idempotency_key_clean(request.headers.get("Idempotency-Key"))
-        data = self.InputSerializer(data=request.data)
+        data = self.InputSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         values = data.validated_data
         show = get_object_or_404(Show.objects.select_related("movie", "screen__theatre"), pk=values["show_id"])
@@ -101,7 +121,12 @@ class BookingListApi(APIView):
             customer=values.get("customer"),
             base_url=request.build_absolute_uri("/"),
             idempotency_key=key,
-            fingerprint=services.request_fingerprint(values) if key else "",
+            # A hold's seats are gone once ordered: a retry is recognised by what it sent.
+            fingerprint=services.request_fingerprint(
+                {k: v for k, v in values.items() if k != "seat_ids"} if "hold_id" in values else values
+            )
+            if key
+            else "",
             # The answer is stored with the key, in the booking's transaction.
             respond=lambda booking: (status.HTTP_201_CREATED, render(booking).data),
         )

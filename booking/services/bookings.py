@@ -189,13 +189,13 @@ def _order_place(
     respond,
     now: datetime,
 ) -> BookingOutcome:
-    ids = seat_ids_clean(seat_ids)
     idempotency_key = idempotency_key_clean(idempotency_key)
     user_lock(user)
     if idempotency_key:
         replay = _find_key(user, idempotency_key, fingerprint, now)
         if replay is not None:
             return replay
+    ids = seat_ids_clean(seat_ids)
     show_ensure_not_started(show, now)
     seats = seats_lock(show, ids)
     seats_check_known(seats, ids)

@@ -522,3 +522,16 @@ def test_orders_and_payments_are_counted_for_metrics(user, django_capture_on_com
     assert value("cinema_orders_total", outcome="created") == created + 1
     assert value("cinema_orders_total", outcome="confirmed") == confirmed + 1
     assert value("cinema_payments_total", provider="test", outcome="succeeded") == paid + 1
+
+
+def test_an_order_from_a_hold_id_with_a_retry(user, other):
+    show = make_show()
+    seats_hold(user=user, show=show, seat_ids=seat_ids(show, "A1", "A2"))
+    client = client_for(user)
+    hold_id = f"{show.pk}-{user.pk}"
+    r = client.post("/api/v1/orders", {"hold_id": hold_id}, format="json", HTTP_IDEMPOTENCY_KEY="h1")
+    assert r.status_code == 201 and [s["name"] for s in r.json()["seats"]] == ["A1", "A2"]
+    again = client.post("/api/v1/orders", {"hold_id": hold_id}, format="json", HTTP_IDEMPOTENCY_KEY="h1")
+    assert again.status_code == 201 and again.json()["id"] == r.json()["id"]
+    assert client_for(other).post("/api/v1/orders", {"hold_id": hold_id}, format="json").status_code == 404
+    assert client.post("/api/v1/orders", {"hold_id": hold_id}, format="json").status_code == 400  # nothing held now
