@@ -216,5 +216,6 @@ class ShowBookingListApi(APIView):
     )
     def get(self, request, show_id):
         show = get_object_or_404(Show, pk=show_id)
-        bookings = _booking_queryset().select_related("user").filter(show=show).order_by("-created_at", "-pk")
-        return Response(self.OutputSerializer(bookings, many=True).data)
+        bookings = list(_booking_queryset().select_related("user").filter(show=show).order_by("-created_at", "-pk"))
+        context = {"payments": selectors.payments_for_orders(orders=bookings)}
+        return Response(self.OutputSerializer(bookings, many=True, context=context).data)
