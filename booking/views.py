@@ -340,7 +340,10 @@ def payment_webhook(request, provider):
     try:
         outcome = payment_webhook_receive(provider_name=provider, body=request.body, headers=request.headers)
     except DomainError as exc:
-        return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=400)
+        # A busy database (503) asks the provider to deliver again; anything else is the notice's fault.
+        return JsonResponse(
+            {"error": {"code": exc.code, "message": exc.message}}, status=exc.status if exc.status >= 500 else 400
+        )
     if outcome is None:
         return JsonResponse({"error": {"code": "NOT_FOUND", "message": "No such payment provider."}}, status=404)
     return JsonResponse({"received": True, "applied": outcome.applied})

@@ -384,7 +384,7 @@ def _confirmation_email(booking: Booking, user, show: Show, lines) -> tuple[str,
     return (
         f"Your tickets: {show.movie.title} – booking {booking.code}",
         render_to_string("booking/email/confirmation.txt", context),
-        user.email,
+        booking.customer_email or user.email,
     )
 
 

@@ -35,7 +35,13 @@ def seats_released_event(*, show_id: int, user_id, seat_ids, reason: str, now: d
         aggregate="show",
         aggregate_id=show_id,
         now=now,
-        data={"show_id": show_id, "user_id": user_id, "hold_id": None, "seat_ids": sorted(seat_ids), "reason": reason},
+        data={
+            "show_id": show_id,
+            "user_id": user_id,
+            "hold_id": f"{show_id}-{user_id}",  # a user's seats on one show form one hold
+            "seat_ids": sorted(seat_ids),
+            "reason": reason,
+        },
     )
 
 
