@@ -535,3 +535,28 @@ def test_an_order_from_a_hold_id_with_a_retry(user, other):
     assert again.status_code == 201 and again.json()["id"] == r.json()["id"]
     assert client_for(other).post("/api/v1/orders", {"hold_id": hold_id}, format="json").status_code == 404
     assert client.post("/api/v1/orders", {"hold_id": hold_id}, format="json").status_code == 400  # nothing held now
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_provider_call_happens_inside_a_transaction(user, monkeypatch):
+    """charge before the order's transaction, start and refund after it commits."""
+    from django.db import transaction
+
+    from payments.providers import TestProvider
+
+    calls = []
+
+    def outside(name, original):
+        def wrapper(self, *args, **kwargs):
+            calls.append((name, transaction.get_connection().in_atomic_block))
+            return original(self, *args, **kwargs)
+
+        return wrapper
+
+    for name in ("start", "charge", "refund"):
+        monkeypatch.setattr(TestProvider, name, outside(name, getattr(TestProvider, name)))
+    order = _paid(user, make_show(starts_in=timedelta(days=3)))  # real commits: on_commit runs for real
+    booking_cancel(booking=order, by=user)
+    assert [n for n, _ in calls] == ["start", "charge", "refund"]
+    assert not any(inside for _, inside in calls), calls
+    assert Refund.objects.get().status == RefundStatus.SUCCEEDED
