@@ -58,3 +58,26 @@ def test_pay_later_from_my_bookings_without_javascript(new_page):
     page.get_by_label("Card number").fill("4242 4242 4242 4242")
     page.get_by_role("button", name=re.compile("^Pay ")).click()
     expect(page.get_by_text("Booking confirmed")).to_be_visible()
+
+
+def test_payment_pages_pass_axe(new_page):
+    from tests.browser.test_accessibility import audit
+
+    page = new_page(bypass_csp=True)  # axe is injected inline
+    show, user = make_show(), make_user()
+    log_in(page, user)
+    _hold(user, show, "A3")
+    page.goto(f"/shows/{show.pk}/checkout/")
+    problems = audit(page)
+    page.get_by_role("button", name=re.compile("Continue to payment")).click()
+    expect(page.get_by_role("heading", name="Pay for your order")).to_be_visible()
+    problems += audit(page)
+    page.get_by_label("Card number").fill("4000 0000 0000 0002")
+    page.get_by_role("button", name=re.compile("^Pay ")).click()
+    expect(page.get_by_role("alert")).to_contain_text("declined")
+    problems += audit(page)
+    page.get_by_role("link", name="Back to the order").click()
+    problems += audit(page)
+    page.goto("/bookings/")
+    problems += audit(page)
+    assert problems == []
