@@ -89,3 +89,11 @@ class OrderNotPayable(BookingError):
 
 class ShowCancelled(BookingError):
     code = "SHOW_CANCELLED"
+
+
+class LoneSeat(BookingError):
+    """The choice would leave a single empty seat stranded (LONE_SEAT_RULE).
+    Details: seats (the stranded show-seat ids), names, alternative (ids of a
+    choice of the same size that strands none, possibly empty)."""
+
+    code = "LONE_SEAT"

@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("booking.urls")),
     path("", include("catalog.urls")),
+    path("", include("booking.info_urls")),
 ]
 
 handler400 = "cinema.views.bad_request"
