@@ -146,6 +146,8 @@ class Show(models.Model):
     subtitles = models.CharField(
         max_length=50, blank=True, validators=[validate_single_line], help_text="Subtitle language; empty for none."
     )
+    # Set once by booking.services.show_cancel (staff): every order cancelled and refunded.
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["start_time"]
@@ -158,6 +160,10 @@ class Show(models.Model):
     def __str__(self):
         # In the theatre's local time (TIME_ZONE), as staff and moviegoers read it.
         return f"{self.movie.title} @ {self.screen}, {timezone.localtime(self.start_time):%a %d %b %Y %H:%M}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
     # Its page (the seat picker) is booking's: see booking/admin/shows.py and
     # the templates' {% url 'booking:seat_picker' %}; catalog never names booking.
