@@ -67,14 +67,22 @@ def main(base):
     check(status == 201 and len(hold["seats"]) == 2, "hold the best two seats", hold)
     seat_ids = [seat["id"] for seat in hold["seats"]]
     key = uuid.uuid4().hex
-    status, booking, _ = call(
-        base, "POST", "/api/v1/bookings", {"show_id": show["id"], "seat_ids": seat_ids}, token, Idempotency_Key=key
+    status, order, _ = call(
+        base, "POST", "/api/v1/orders", {"show_id": show["id"], "seat_ids": seat_ids}, token, Idempotency_Key=key
     )
-    check(status == 201, "book them", booking)
+    check(status == 201 and order.get("status") in ("PAYMENT_PENDING", "CONFIRMED"), "order them", order)
     status, again, headers = call(
-        base, "POST", "/api/v1/bookings", {"show_id": show["id"], "seat_ids": seat_ids}, token, Idempotency_Key=key
+        base, "POST", "/api/v1/orders", {"show_id": show["id"], "seat_ids": seat_ids}, token, Idempotency_Key=key
     )
     check(status == 201 and headers.get("Idempotent-Replayed") == "true", "the retry is replayed", again)
+    if order["status"] == "PAYMENT_PENDING":
+        pay = {"card_number": "4000 0000 0000 0002"}
+        status, declined, _ = call(base, "POST", f"/api/v1/orders/{order['id']}/confirm-payment", pay, token)
+        check(status == 402, "the decline card is declined", declined)
+        pay = {"card_number": "4242 4242 4242 4242"}
+        status, paid, _ = call(base, "POST", f"/api/v1/orders/{order['id']}/confirm-payment", pay, token)
+        check(status == 200 and paid.get("status") == "CONFIRMED", "pay with the test card", paid)
+    booking = order
     status, seats, _ = call(base, "GET", f"/api/v1/shows/{show['id']}/seats")
     sold = {s["id"] for s in seats if s.get("status") not in ("AVAILABLE",)}
     check(set(seat_ids) <= sold, "the seat map shows them taken", seat_ids)
