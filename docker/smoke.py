@@ -63,6 +63,13 @@ def main(base):
             break
     check(show is not None, "an upcoming show", movies)
 
+    status, refused, _ = call(base, "POST", f"/api/v1/shows/{show['id']}/holds", {"quantity": 2}, token)
+    check(status == 403 and refused["error"]["code"] == "EMAIL_NOT_VERIFIED", "unverified: no hold", refused)
+    # The demo moviegoer (seed_demo) has a verified address.
+    demo = {"email": "demo@example.com", "password": "demo-pass-2026"}
+    status, body, _ = call(base, "POST", "/api/v1/login", demo)
+    check(status == 200 and body.get("token"), "log in as the verified demo user", body)
+    token = body["token"]
     status, hold, _ = call(base, "POST", f"/api/v1/shows/{show['id']}/holds", {"quantity": 2}, token)
     check(status == 201 and len(hold["seats"]) == 2, "hold the best two seats", hold)
     seat_ids = [seat["id"] for seat in hold["seats"]]
