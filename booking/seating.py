@@ -235,12 +235,20 @@ def blocks_without_lone(rows, blocks) -> list[list[int]]:
     return [pks for pks in blocks if not lone_seats(rows, pks)]
 
 
+def blocks_sparing_lone(rows, blocks) -> list[list[int]]:
+    """The rule as it is applied: the blocks that strand no seat, or, when every
+    block would strand one (two free seats left in a row, one wanted), all of
+    them — the rule spares empty seats, it never turns away the last buyers."""
+    blocks = list(blocks)
+    return blocks_without_lone(rows, blocks) or blocks
+
+
 def suggest_seats(rows, quantity: int, *, near=None, seat_type: str | None = None) -> list[int]:
     """A read-only suggestion of ``quantity`` seats (no locks): the best block
     that strands no seat; with ``near`` (pks of a refused choice), the such
     block closest to it. Empty when nothing fits."""
     rows = list(rows)
-    blocks = blocks_without_lone(rows, best_blocks(rows, quantity, seat_type=seat_type))
+    blocks = blocks_sparing_lone(rows, best_blocks(rows, quantity, seat_type=seat_type))
     if not blocks:
         return []
     if near:

@@ -222,6 +222,7 @@ def _check_lone_seats(user, show: Show, now: datetime, ids, *, replacing: bool) 
     of the map, without locks (the neighbours are others' seats)."""
     if not settings.LONE_SEAT_RULE:
         return
+    # A choice is refused only when another one of as many seats strands none.
     wanted = set(ids)
     rows = [
         r._replace(free=1) if replacing and r.mine and r.pk not in wanted else r
@@ -233,6 +234,8 @@ def _check_lone_seats(user, show: Show, now: datetime, ids, *, replacing: bool) 
     names = {r.pk: f"{r.row_label}{r.number}" for r in rows}
     free_rows = [r._replace(free=1) if r.pk in wanted else r for r in rows]
     alternative = seating.suggest_seats(free_rows, len(wanted), near=sorted(wanted))
+    if not alternative or seating.lone_seats(free_rows, alternative):
+        return  # every choice of that many seats strands one: the rule yields
     lone_names = [names[pk] for pk in lone]
     raise LoneSeat(
         f"That choice would leave {', '.join(lone_names)} on its own. "
@@ -435,7 +438,7 @@ def _seats_hold_best(*, user, show: Show, quantity: int, seat_type: str | None, 
             _check_limit(user, show, now, quantity, exclude=dropped, held=sum(r.mine for r in rows))
         candidates = seating.best_blocks(rows, quantity, seat_type=seat_type, exclude=taken)
         if settings.LONE_SEAT_RULE:  # best available never strands a seat
-            candidates = seating.blocks_without_lone(rows, candidates)
+            candidates = seating.blocks_sparing_lone(rows, candidates)
         skipped: set[int] = set()  # locked by another transaction right now
         for pks in candidates:
             if skipped.intersection(pks) or taken.intersection(pks):

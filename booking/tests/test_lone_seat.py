@@ -142,3 +142,26 @@ def test_page_refuses_and_offers_a_one_click_alternative(client, settings):
     response = client.post(f"/shows/{show.pk}/", {"seats": alternative})
     assert response.status_code == 302
     assert names_of(ShowSeat.objects.held_by(alice, timezone.now()).values_list("pk", flat=True))
+
+
+def test_the_rule_yields_when_every_choice_strands_a_seat(settings):
+    """Two seats left in a row, one wanted: any seat strands the other, so the
+    last buyers are not turned away (by hand or by best available)."""
+    settings.LONE_SEAT_RULE = True
+    show = make_show("SS")
+    alice, bob = UserFactory(), UserFactory()
+    seats_hold(user=alice, show=show, seat_ids=seat_ids(show, "A2"))
+    assert seats_hold_best(user=bob, show=make_show("SS"), quantity=1).seats
+    other = make_show("SSSS")
+    seats_hold(user=bob, show=other, seat_ids=seat_ids(other, "A1"))
+    # A3 would strand A2 while A2 strands nothing: there the rule holds.
+    with pytest.raises(LoneSeat):
+        seats_hold(user=alice, show=other, seat_ids=seat_ids(other, "A3"))
+
+
+def test_pure_sparing_falls_back_only_when_no_block_spares_a_seat():
+    rows = rows_of("SS")
+    assert seating.blocks_without_lone(rows, [[1], [2]]) == []
+    assert seating.blocks_sparing_lone(rows, [[1], [2]]) == [[1], [2]]
+    rows = rows_of("SSS")
+    assert seating.blocks_sparing_lone(rows, [[2], [1]]) == [[1]]

@@ -272,6 +272,8 @@ def _node_env(keys: tuple[str, str]) -> dict:
             "DEBUG": "false",
             "SECRET_KEY": "multinode-test-secret-key-not-for-production-0123456789",
             "PAYMENT_WEBHOOK_SECRET": "multinode-test-webhook-secret",
+            # The buyers here pick single seats side by side at once (the rule has its own tests).
+            "LONE_SEAT_RULE": "false",
             "JWT_PRIVATE_KEY": keys[0],
             "JWT_PUBLIC_KEY": keys[1],
             "DATABASE_URL": f"mysql://root@127.0.0.1:{PRIMARY_PORT}/cinema",
