@@ -130,9 +130,11 @@ say "/metrics from inside the container (loopback)"
 import urllib.request
 body = urllib.request.urlopen("http://127.0.0.1:8000/metrics", timeout=5).read().decode()
 lines = [l for l in body.splitlines() if l.startswith("django_http_requests_total_by_view_transport_method_total")]
-booked = [l for l in lines if 'method="POST"' in l and "booking" in l]
-assert booked, "no booking request counted:\n" + "\n".join(lines)
-assert "cinema_holds_placed_total" in body
+booked = [l for l in lines if 'method="POST"' in l and ('view="api-orders"' in l or 'view="api-order-pay"' in l)]
+assert len(booked) == 2, "the order and payment requests are not counted:\n" + "\n".join(lines)
+business = [l for l in body.splitlines() if l.startswith(("cinema_holds_placed_total", "cinema_orders_total", "cinema_payments_total"))]
+assert len(business) >= 3, "business metrics missing:\n" + "\n".join(business)
+booked += business
 print("\n".join(booked))
 PY
 status=$(python3 -c "import urllib.request,urllib.error,sys
@@ -153,13 +155,25 @@ while time.monotonic() < deadline:
         continue
     event = json.loads(body)
     seen.append(event["type"])
-    if event["type"] in ("booking.confirmed", "order.created"):
-        print("received", event["type"], event["id"])
+    if event["type"] == "booking.confirmed":
+        print("received", event["type"], event["id"], "after", seen[:-1])
         break
 else:
-    raise SystemExit(f"no booking event within 60 s; saw {seen}")
+    raise SystemExit(f"no booking.confirmed event within 60 s; saw {seen}")
 ch.queue_delete("image-test.events")
 PY
+  say "the audit consumer recorded it"
+  "${COMPOSE[@]}" exec -T app python manage.py shell -c "
+import time
+from events.models import AuditLogEntry
+for _ in range(30):
+    if AuditLogEntry.objects.filter(type='booking.confirmed').exists():
+        break
+    time.sleep(1)
+else:
+    raise SystemExit('booking.confirmed is not in the audit log')
+print(AuditLogEntry.objects.count(), 'events in the audit log')
+"
 else
   echo "(skipped the RabbitMQ event check: no outbox_relay command in the image yet)"
 fi
