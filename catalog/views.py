@@ -64,28 +64,23 @@ def _filters(request, cities, languages=()) -> Filters:
     if raw is None:
         remembered = request.COOKIES.get(CITY_COOKIE, "")
         f.city = remembered if remembered in cities else ""
-    elif raw and raw not in cities:
-        f.errors.append(f"We have no theatres in “{raw[:40]}”. Choose a city from the list.")
     else:
-        f.city, f.city_given = raw, True
+        # A city with no theatres is a valid filter that matches nothing: the
+        # empty state says so. Only a city we have is remembered.
+        f.city, f.city_given = raw, (not raw or raw in cities)
     raw = request.GET.get("date", "")
     if raw:
         try:
             f.day = date.fromisoformat(raw)
         except ValueError:
-            f.day = None
-        if f.day not in f.days:
-            f.errors.append(f"“{raw[:20]}” is not a date we show: choose one of the next {len(f.days)} days.")
-            f.day = None
+            f.errors.append(f"“{raw[:20]}” is not a date (YYYY-MM-DD): choose one of the next {len(f.days)} days.")
     raw = request.GET.get("time", "")
     if raw and raw not in TIMES_OF_DAY:
         f.errors.append(f"“{raw[:20]}” is not a time of day: choose morning, afternoon, evening or night.")
     elif raw:
         f.time = raw
     raw = request.GET.get("language", "")
-    if raw and languages and raw not in languages:
-        f.errors.append(f"No movie is in “{raw[:30]}”. Choose a language from the list.")
-    elif raw:
+    if raw:  # a language no movie is in matches nothing (the empty state)
         f.language = raw
     return f
 

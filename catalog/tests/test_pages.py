@@ -46,8 +46,9 @@ def test_home_filters_by_city_and_date(client, catalogue):
     day = (timezone.localdate() + timedelta(days=2)).isoformat()
     html = client.get("/", {"city": "Pune", "date": day}).content.decode()
     assert "Monsoon Heist" in html and "The Last Orbit" not in html
-    html = client.get("/", {"city": "Atlantis", "date": "not-a-date"}).content.decode()
-    assert "The Last Orbit" in html  # unknown filters are ignored, not a 500
+    # Filters filter (issue 12): an unparsable date is a clear 400, never silently ignored.
+    response = client.get("/", {"city": "Atlantis", "date": "not-a-date"})
+    assert response.status_code == 400 and "not a date (YYYY-MM-DD)" in response.content.decode()
 
 
 def test_movie_page_groups_shows_by_day_and_theatre_in_local_time(client, catalogue, django_assert_max_num_queries):
