@@ -163,7 +163,7 @@ else:
 ch.queue_delete("image-test.events")
 PY
   say "the audit consumer recorded it"
-  "${COMPOSE[@]}" exec -T app python manage.py shell -c "
+  "${COMPOSE[@]}" exec -T -e MIGRATE=false app /app/docker/entrypoint.sh python manage.py shell -c "
 import time
 from events.models import AuditLogEntry
 for _ in range(30):
