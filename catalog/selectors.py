@@ -236,24 +236,16 @@ def movie_ids_showing_at(
 
 
 def show_availability(*, shows) -> dict[int, str]:
-    """{show id: AVAILABLE | FILLING_FAST | ALMOST_FULL | SOLD_OUT} from the
-    share of seats sold, in one grouped query (a page's show times)."""
-    ids = [s.pk for s in shows]
+    """{show id: show_status(...)} for a page's show times, in one grouped query.
+    Sold means paid (an unpaid order's seats may still come free), so the hint
+    is never more alarming than the seat map."""
+    by_pk = {s.pk: s for s in shows}
     rows = (
-        Show.objects.filter(pk__in=ids)
-        .annotate(total=Count("show_seats"), sold=Count("show_seats", filter=Q(show_seats__status="SOLD")))
+        Show.objects.filter(pk__in=list(by_pk))
+        .annotate(
+            total=Count("show_seats"),
+            sold=Count("show_seats", filter=Q(show_seats__status="SOLD", show_seats__held_until__isnull=True)),
+        )
         .values_list("pk", "total", "sold")
     )
-    out = {}
-    for pk, total, sold in rows:
-        share = sold / total if total else 1
-        out[pk] = (
-            "SOLD_OUT"
-            if total and sold >= total
-            else "ALMOST_FULL"
-            if share >= ALMOST_FULL
-            else "FILLING_FAST"
-            if share >= FILLING_FAST
-            else "AVAILABLE"
-        )
-    return out
+    return {pk: show_status(show=by_pk[pk], sold=sold, free=total - sold, total=total) for pk, total, sold in rows}

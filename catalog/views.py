@@ -37,6 +37,7 @@ AVAILABILITY = {
     "FILLING_FAST": ("Filling fast", "filling"),
     "ALMOST_FULL": ("Almost full", "almost"),
     "SOLD_OUT": ("Sold out", "soldout"),
+    "CANCELLED": ("Cancelled", "soldout"),
 }
 
 
