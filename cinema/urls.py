@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("api/<path:rest>", api.not_found),
     path("accounts/", include("accounts.urls")),
+    path("", include("tickets.urls")),
     path("", include("booking.urls")),
     path("", include("catalog.urls")),
 ]
