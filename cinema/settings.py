@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "booking",
     "events",
     "payments",
+    "mailer",
     "tickets",
 ]
 
