@@ -3,8 +3,12 @@ FROM python:3.11-slim-bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential pkg-config default-libmysqlclient-dev \
  && rm -rf /var/lib/apt/lists/*
-COPY requirements.txt /tmp/requirements.txt
-RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir -r /tmp/requirements.txt
+COPY requirements.txt requirements-otel.txt /tmp/
+# --build-arg WITH_OTEL=true adds the optional OpenTelemetry packages (tracing
+# turns on only when OTEL_EXPORTER_OTLP_ENDPOINT is set at run time).
+ARG WITH_OTEL=false
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir -r /tmp/requirements.txt \
+ && if [ "$WITH_OTEL" = "true" ]; then /opt/venv/bin/pip install --no-cache-dir -r /tmp/requirements-otel.txt; fi
 
 FROM python:3.11-slim-bookworm
 RUN apt-get update \
@@ -26,8 +30,10 @@ RUN DEBUG=false SECRET_KEY=build-only PAYMENT_WEBHOOK_SECRET=unused JWT_PRIVATE_
  && chown -R app:app /app/staticfiles /app/.cache /app/secrets
 USER app
 EXPOSE 8000
-HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-  CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=2).status == 200 else 1)"
+# Liveness (/health/live, no database): a database outage must not mark every app
+# container unhealthy and get it restarted; readiness is /health.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
+  CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health/live', timeout=2).status == 200 else 1)"
 # Missing SECRET_KEY / JWT keys are created once in /app/secrets (mount a volume
 # there to keep them); then migrate and serve.
 ENTRYPOINT ["/app/docker/entrypoint.sh"]

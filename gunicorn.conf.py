@@ -11,6 +11,8 @@ sit idle through that wait while other clients queue.
 import ctypes
 import ctypes.util
 import os
+import shutil
+import tempfile
 
 
 def _int(name: str, default: int) -> int:
@@ -57,6 +59,9 @@ else:
     control_socket_disable = True
 
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None  # "-" for stdout
+# Gunicorn's combined format plus the duration and the response's X-Request-ID.
+# (LOG_LEVEL=INFO gives the same per request from Django, in LOG_FORMAT's format.)
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms request_id=%({x-request-id}o)s'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "warning")
 proc_name = os.environ.get("GUNICORN_PROC_NAME", "cinema")
@@ -85,3 +90,33 @@ def _malloc_tuning() -> None:
 
 
 _malloc_tuning()
+
+
+# Prometheus multiprocess mode: each worker writes its figures to files in this
+# folder and /metrics sums them, so a scrape answered by any worker sees them all.
+# It must be in the environment before a worker imports prometheus_client, which
+# is why it is set here, in the master, before the fork. Without one given, each
+# gunicorn gets a private folder (two on one machine must not share one).
+_metrics_dir_given = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+if not _metrics_dir_given:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="cinema-metrics-")
+
+
+def on_starting(server):
+    """Start from zero: files left by an earlier master would be summed in."""
+    path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(path, exist_ok=True)
+    for name in os.listdir(path):
+        if name.endswith(".db"):
+            os.remove(os.path.join(path, name))
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if not _metrics_dir_given:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

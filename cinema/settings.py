@@ -327,12 +327,48 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"one_line_client_errors": {"()": "cinema.logging.OneLineClientErrors"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_client_errors"]}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
-    # The relay and the audit consumer say when they connect, retry and stop.
-    "loggers": {"events": {"level": env.str("EVENTS_LOG_LEVEL", default="INFO")}},
-}
+
+# === operations: request ids, metrics, logs, health (issue 15) ================
+# Kept in one block so other edits to this file merge cleanly.
+from cinema.logs import logging_config  # noqa: E402
+
+# Outermost: the request id exists before anything logs and reaches every response;
+# django-prometheus's pair times the whole stack and counts requests by view.
+MIDDLEWARE = [
+    "cinema.request_id.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+# Besides loopback, who may scrape /metrics (CIDRs, e.g. the Prometheus network).
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+HEALTH_BROKER_TIMEOUT = env.float("HEALTH_BROKER_TIMEOUT", default=1.0)
+# Probes and scrapes speak plain HTTP inside the container / cluster.
+SECURE_REDIRECT_EXEMPT = [r"^health(/live)?$", r"^metrics$"]
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=env.str("LOG_LEVEL", default="WARNING"))
+# A client's mistake is one line, not a traceback (cinema/logging.py).
+LOGGING["filters"] = {"one_line_client_errors": {"()": "cinema.logging.OneLineClientErrors"}}
+LOGGING["handlers"]["console"]["filters"] = ["one_line_client_errors"]
+# The relay and the audit consumer say when they connect, retry and stop.
+LOGGING["loggers"]["events"] = {"level": env.str("EVENTS_LOG_LEVEL", default="INFO")}
+
+# --- several nodes, read replicas, the edge (SPEC 7.5; docs/scaling.md) ----------
+# Anonymous seat maps say they are public for a second, so nginx can absorb polling.
+MIDDLEWARE.append("cinema.edge.PublicSeatMapMiddleware")
+# Read replicas: catalogue reads and anonymous seat maps may use one; see cinema/replicas.py.
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=5)
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=2.0)
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=1.0)
+for _i, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    _replica = env.db_url_config(_url)
+    _replica.update({"CONN_MAX_AGE": _db["CONN_MAX_AGE"], "CONN_HEALTH_CHECKS": True, "TEST": {"MIRROR": "default"}})
+    if _replica["ENGINE"] == "django.db.backends.mysql":
+        # A replica that is gone must not hold a request for long: it is skipped.
+        same = _db["ENGINE"] == _replica["ENGINE"]
+        _replica["OPTIONS"] = {**(_db.get("OPTIONS", {}) if same else {}), "connect_timeout": 1}
+    DATABASES[f"replica{_i}"] = _replica
+if len(DATABASES) > 1:
+    DATABASE_ROUTERS = ["cinema.db_router.ReplicaRouter"]
+    # Last: it calls the view itself, to answer again from the primary if a replica fails.
+    MIDDLEWARE.append("cinema.replicas.ReplicaMiddleware")

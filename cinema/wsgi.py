@@ -4,4 +4,11 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cinema.settings")
 
+# Tracing must hook in before Django builds its middleware chain; off (and not
+# even imported) unless an OTLP endpoint is configured.
+if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+    from cinema.tracing import tracing_setup
+
+    tracing_setup()
+
 application = get_wsgi_application()

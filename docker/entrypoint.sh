@@ -24,5 +24,6 @@ if [ -z "${JWT_PRIVATE_KEY:-}" ] || [ -z "${JWT_PUBLIC_KEY:-}" ]; then
   export JWT_PRIVATE_KEY JWT_PUBLIC_KEY
 fi
 
-python manage.py migrate --noinput
+# Background workers sharing the database set MIGRATE=false: the app migrates.
+[ "${MIGRATE:-true}" = "false" ] || python manage.py migrate --noinput
 exec "$@"

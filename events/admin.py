@@ -6,19 +6,9 @@ import uuid
 from django.contrib import admin
 from django.db.models import Q
 
+from cinema.admin_helpers import ReadOnlyAdmin
 from events.models import AuditLogEntry, EventType, OutboxEvent
 from events.selectors import outbox_backlog
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PublishedFilter(admin.SimpleListFilter):

@@ -43,6 +43,9 @@ class OutboxEvent(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=1000, blank=True)
+    # The X-Request-ID of the request that caused it (empty outside a request),
+    # sent as a message header so a consumer can follow one request end to end.
+    request_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         indexes = [
@@ -55,6 +58,13 @@ class OutboxEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.aggregate_type}:{self.aggregate_id} ({self.event_id})"
+
+    def headers(self) -> dict:
+        """The AMQP headers the relay sends with the envelope."""
+        headers = {"aggregate": self.aggregate_type, "aggregate_id": self.aggregate_id}
+        if self.request_id:
+            headers["request_id"] = self.request_id
+        return headers
 
     def envelope(self) -> dict:
         """The message body of SPEC 7.3."""

@@ -125,7 +125,7 @@ class Relay(Stoppable):
                 try:
                     self.publisher.publish(
                         envelope=row.envelope(),
-                        headers={"aggregate": row.aggregate_type, "aggregate_id": row.aggregate_id},
+                        headers=row.headers(),
                     )
                 except Exception as exc:
                     failure = exc

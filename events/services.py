@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from cinema import request_id
 from events.exceptions import InvalidEvent
 from events.models import AuditLogEntry, EventType, OutboxEvent
 
@@ -39,6 +40,7 @@ def event_emit(*, type: str, data: dict, aggregate: str, aggregate_id, now: date
         aggregate_id=str(aggregate_id),
         occurred_at=now or timezone.now(),
         data=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
+        request_id=request_id.current() or "",
     )
 
 

@@ -3,18 +3,8 @@ services (an order's cancellation, a webhook), never by editing a row."""
 
 from django.contrib import admin
 
+from cinema.admin_helpers import ReadOnlyAdmin
 from payments.models import Payment, Refund
-
-
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class RefundInline(admin.TabularInline):
@@ -32,7 +22,7 @@ class RefundInline(admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(_ReadOnly):
+class PaymentAdmin(ReadOnlyAdmin):
     list_display = ["id", "order_id", "provider", "status", "amount", "currency", "reference", "created_at"]
     list_filter = ["status", "provider", "created_at"]
     search_fields = ["=id", "=order_id", "reference"]
@@ -40,7 +30,7 @@ class PaymentAdmin(_ReadOnly):
 
 
 @admin.register(Refund)
-class RefundAdmin(_ReadOnly):
+class RefundAdmin(ReadOnlyAdmin):
     list_display = ["id", "payment", "amount", "currency", "status", "reason", "created_at"]
     list_filter = ["status", "created_at"]
     search_fields = ["=payment__id", "=payment__order_id", "key", "reference"]

@@ -16,6 +16,7 @@ from booking import sql
 from booking.exceptions import LockTimeout
 from booking.models import ShowSeat
 from catalog.models import Show
+from cinema import metrics
 
 DEADLOCK_RETRIES = 3
 MYSQL_LOCK_WAIT_TIMEOUT = 1205
@@ -49,9 +50,11 @@ def locked(fn):
             except OperationalError as exc:
                 kind = lock_error(exc)
                 if kind == "deadlock" and attempt < DEADLOCK_RETRIES:
+                    metrics.deadlock_retry()
                     time.sleep(random.uniform(0.005, 0.03) * attempt)
                     continue
                 if kind:
+                    metrics.lock_timeout()
                     raise LockTimeout("Those seats are busy right now. Please try again in a moment.") from exc
                 raise
         raise AssertionError("unreachable")

@@ -479,3 +479,18 @@ def test_a_failed_service_call_rolls_back_its_writes(show, alice, now):
 def test_services_refuse_to_run_inside_another_transaction(show, alice, now):
     with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
         seats_hold(user=alice, show=show, seat_ids=seat_ids(show, "A1"), now=now)
+
+
+def test_lock_waits_and_deadlock_retries_are_counted(monkeypatch):
+    from prometheus_client import REGISTRY
+
+    def value(name):
+        return REGISTRY.get_sample_value(name) or 0
+
+    monkeypatch.setattr(locking.time, "sleep", lambda s: None)
+    timeouts, retries = value("cinema_lock_timeouts_total"), value("cinema_deadlock_retries_total")
+    work, _ = _flaky([OperationalError(1213, "Deadlock found"), OperationalError(1205, "Lock wait timeout exceeded")])
+    with pytest.raises(LockTimeout):
+        work()
+    assert value("cinema_deadlock_retries_total") == retries + 1
+    assert value("cinema_lock_timeouts_total") == timeouts + 1

@@ -6,7 +6,7 @@ from django.db import OperationalError
 def test_health_ok(client):
     response = client.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
 
 
 def test_health_503_when_the_database_is_unreachable(client, monkeypatch):
@@ -18,7 +18,7 @@ def test_health_503_when_the_database_is_unreachable(client, monkeypatch):
     monkeypatch.setattr(connection, "cursor", broken)
     response = client.get("/health")
     assert response.status_code == 503
-    assert response.json()["database"] == "unreachable"
+    assert response.json() == {"status": "error", "database": "unreachable", "cache": "ok"}
 
 
 @pytest.mark.django_db

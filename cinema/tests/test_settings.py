@@ -71,3 +71,15 @@ def test_container_entrypoint_creates_missing_secrets_once_and_reuses_them(tmp_p
         "payment_webhook_secret",
         "secret_key",
     ]
+
+
+def test_container_entrypoint_skips_migrations_for_workers(tmp_path):
+    """MIGRATE=false (the relay and audit containers): only the app migrates."""
+    env = production_env(SECRETS_DIR=str(tmp_path / "secrets"), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    env["MIGRATE"] = "false"
+    check = "from django.db import connection; print(sorted(connection.introspection.table_names()))"
+    command = ["sh", "docker/entrypoint.sh", "python", "manage.py", "shell", "-c", check]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[]"

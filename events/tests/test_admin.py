@@ -67,3 +67,16 @@ def test_the_outbox_page_shows_the_backlog(admin_client):
     assert page.status_code == 200
     assert b"<strong>1</strong> event waiting" in page.content
     assert admin_client.get("/admin/events/outboxevent/add/").status_code == 403
+
+
+def test_metrics_show_the_real_outbox_backlog(client):
+    from django.db import transaction
+
+    from events.models import EventType
+    from events.services import event_emit
+
+    with transaction.atomic():
+        event_emit(type=EventType.SEAT_HELD, data={"show_id": 1}, aggregate="show", aggregate_id=1)
+    body = client.get("/metrics").content.decode()
+    line = next(line for line in body.splitlines() if line.startswith("cinema_outbox_pending "))
+    assert float(line.split()[1]) >= 1

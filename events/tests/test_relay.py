@@ -50,6 +50,19 @@ def test_relay_publishes_every_event_with_the_spec_envelope(rabbit):
     assert stored.published_at is not None and stored.attempts == 1
 
 
+def test_an_event_carries_the_request_id_of_the_request_that_caused_it(rabbit):
+    from cinema import request_id
+
+    token = request_id._current.set("req-42.abc")
+    try:
+        [event] = emit_orders(1, 1)
+    finally:
+        request_id._current.reset(token)
+    Relay(poll_seconds=0.05).run(exit_when_idle=True)
+    [(_, properties, body)] = rabbit.drain()
+    assert properties.headers["request_id"] == "req-42.abc" and body == event.envelope()
+
+
 def test_the_relay_declares_a_durable_topic_exchange(rabbit):
     channel = rabbit.channel()
     channel.exchange_delete(exchange=rabbit.exchange)
