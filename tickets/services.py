@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from booking.models import Booking, BookingStatus
 from booking.services.locking import locked
+from cinema import metrics
 from cinema.permissions import staff_scope_queryset
 from events.services import event_emit
-from tickets.exceptions import AlreadyCheckedIn, NotAdmissible, TicketNotFound
+from tickets.exceptions import AlreadyCheckedIn, NotAdmissible, TicketError, TicketNotFound
 from tickets.models import CheckIn
 
 CODE_MAX_LENGTH = 32
@@ -40,7 +41,6 @@ def _not_admissible_reason(booking: Booking, now: datetime) -> str | None:
     return None
 
 
-@locked
 def checkin_record(*, code: str, staff, now: datetime | None = None) -> Admission:
     """Admit the order with this ticket code, once.
 
@@ -52,7 +52,20 @@ def checkin_record(*, code: str, staff, now: datetime | None = None) -> Admissio
     Raises TicketNotFound (404), AlreadyCheckedIn (409, with ``admitted_at``
     of the first admission) and NotAdmissible (409: cancelled, expired or
     unpaid, or a show on another day)."""
-    now = now or timezone.now()
+    try:
+        admission = _checkin_record(code=code, staff=staff, now=now or timezone.now())
+    except TicketError as exc:
+        metrics.checkin_outcome(outcome=_OUTCOMES.get(exc.code, "unknown"))
+        raise
+    metrics.checkin_outcome(outcome="admitted")
+    return admission
+
+
+_OUTCOMES = {"ALREADY_CHECKED_IN": "already_checked_in", "NOT_ADMISSIBLE": "not_admissible", "NOT_FOUND": "unknown"}
+
+
+@locked
+def _checkin_record(*, code: str, staff, now: datetime) -> Admission:
     orders = staff_scope_queryset(Booking.objects.select_related("show__movie", "show__screen__theatre"), staff)
     booking = orders.filter(code=code_clean(code)).first()
     if booking is None:

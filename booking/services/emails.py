@@ -15,6 +15,7 @@ from icalendar import Calendar, Event
 
 from booking.models import Booking, BookingStatus
 from booking.qr import ticket_qr_png
+from cinema.request_id import current as request_id_current
 from mailer.services import email_kind_register, email_queue
 
 QR_CID = "ticket-qr"
@@ -33,7 +34,7 @@ def one_line(text: str) -> str:
 # --------------------------------------------------------------------------
 def email_order_confirmed(*, booking_id: int) -> None:
     """Queue the ticket email of a confirmed order."""
-    email_queue(kind=KIND_CONFIRMED, params={"booking_id": booking_id})
+    _queue(KIND_CONFIRMED, {"booking_id": booking_id})
 
 
 def email_order_cancelled(
@@ -44,7 +45,7 @@ def email_order_cancelled(
     params = {"booking_id": booking_id}
     if refund_amount is not None:
         params.update(refund_amount=str(refund_amount), refund_status=refund_status or "")
-    email_queue(kind=KIND_CANCELLED, params=params)
+    _queue(KIND_CANCELLED, params)
 
 
 def email_show_cancelled(
@@ -54,7 +55,7 @@ def email_show_cancelled(
     params = {"booking_id": booking_id}
     if refund_amount is not None:
         params.update(refund_amount=str(refund_amount), refund_status=refund_status or "")
-    email_queue(kind=KIND_SHOW_CANCELLED, params=params)
+    _queue(KIND_SHOW_CANCELLED, params)
 
 
 # --------------------------------------------------------------------------
@@ -69,12 +70,14 @@ def _load(booking_id: int) -> Booking | None:
     )
 
 
-def _headers() -> dict:
-    try:  # observability's request id, when that module is installed
-        from cinema.request_id import current
-    except ImportError:
-        return {}
-    request_id = current()
+def _queue(kind: str, params: dict) -> None:
+    # The request that caused the email, so its X-Request-ID follows it into
+    # the mail log even when a retry sends it later.
+    email_queue(kind=kind, params={**params, "request_id": request_id_current()})
+
+
+def _headers(params: dict) -> dict:
+    request_id = params.get("request_id")
     return {"X-Request-ID": request_id} if request_id else {}
 
 
@@ -101,7 +104,7 @@ def ticket_ics(*, booking: Booking, cancelled: bool = False) -> bytes:
     return cal.to_ical()
 
 
-def _message(booking: Booking, *, subject: str, template: str, context: dict) -> EmailMultiAlternatives:
+def _message(booking: Booking, *, subject: str, template: str, context: dict, params: dict) -> EmailMultiAlternatives:
     context = {
         "booking": booking,
         "show": booking.show,
@@ -116,7 +119,7 @@ def _message(booking: Booking, *, subject: str, template: str, context: dict) ->
         subject=one_line(subject),
         body=render_to_string(f"booking/email/{template}.txt", context),
         to=[booking.user.email],
-        headers=_headers(),
+        headers=_headers(params),
     )
     message.attach_alternative(render_to_string(f"booking/email/{template}.html", context), "text/html")
     return message
@@ -131,6 +134,7 @@ def build_order_confirmed(params: dict) -> EmailMultiAlternatives | None:
         subject=f"Your tickets: {booking.show.movie.title} – booking {booking.code}",
         template="confirmation",
         context={},
+        params=params,
     )
     message.mixed_subtype = "related"
     qr = MIMEImage(ticket_qr_png(code=booking.code, scale=6), "png")
@@ -160,6 +164,7 @@ def _build_cancelled(params: dict, *, show_cancelled: bool) -> EmailMultiAlterna
             "refund_amount": params.get("refund_amount"),
             "refund_status": params.get("refund_status"),
         },
+        params=params,
     )
     message.attach(f"{booking.code}.ics", ticket_ics(booking=booking, cancelled=True), "text/calendar; method=CANCEL")
     return message

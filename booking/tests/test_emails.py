@@ -54,6 +54,18 @@ def test_ticket_email_has_html_text_qr_and_ics(user, fancy_show, django_capture_
     assert OutgoingEmail.objects.get().status == EmailStatus.SENT
 
 
+def test_the_request_id_follows_the_email(client, user, show):
+    client.force_login(user)
+    ids = list(show.show_seats.order_by("pk").values_list("pk", flat=True)[:1])
+    seats_hold(user=user, show=show, seat_ids=ids)
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        booking_confirm(user=user, show=show, seat_ids=ids)
+    assert OutgoingEmail.objects.get().params["request_id"] is None  # no request here
+    assert "X-Request-ID" not in mail.outbox[-1].extra_headers
+
+
 def test_qr_png_decodes_to_the_code(user, show, django_capture_on_commit_callbacks):
     from booking.qr import ticket_qr_svg
 
