@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.db.models import Count
 
 from catalog.models import Movie, Screen, Seat, Theatre
-from cinema.admin_helpers import ReadOnlyAdmin
+from cinema.admin_helpers import ReadOnlyAdmin, TheatreScopedAdminMixin
 
 
 @admin.register(Movie)
@@ -39,7 +39,7 @@ class ScreenInline(admin.TabularInline):
 
 
 @admin.register(Theatre)
-class TheatreAdmin(admin.ModelAdmin):
+class TheatreAdmin(TheatreScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "city", "address", "screen_count"]
     list_filter = ["city"]
     search_fields = ["name", "city"]
@@ -54,7 +54,7 @@ class TheatreAdmin(admin.ModelAdmin):
 
 
 @admin.register(Seat)
-class SeatAdmin(ReadOnlyAdmin):
+class SeatAdmin(TheatreScopedAdminMixin, ReadOnlyAdmin):
     """Seats follow the screen's layout text; change the layout to change them."""
 
     list_display = ["name", "screen", "seat_type", "row_index", "column"]

@@ -8,7 +8,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import csrf_protect_m
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, ExpressionWrapper, F, FloatField, OuterRef, Subquery
+from django.db.models.functions import Coalesce, NullIf
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -23,8 +24,13 @@ from booking.models import Booking, ShowSeat, seat_counts_annotation
 from booking.selectors import seat_counts, seat_grid, seat_map_for_show
 from booking.services import show_delete, show_schedule
 from catalog.models import Show
-from cinema.admin_helpers import LocalDateHierarchyChangeList, ServicesOwnTheTransactionMixin
+from cinema.admin_helpers import (
+    LocalDateHierarchyChangeList,
+    ServicesOwnTheTransactionMixin,
+    TheatreScopedAdminMixin,
+)
 from cinema.admin_helpers import local_text as _local
+from cinema.permissions import staff_scope_queryset
 
 
 class ShowDateFilter(admin.SimpleListFilter):
@@ -69,9 +75,9 @@ class ShowDateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Show)
-class ShowAdmin(ServicesOwnTheTransactionMixin, admin.ModelAdmin):
+class ShowAdmin(TheatreScopedAdminMixin, ServicesOwnTheTransactionMixin, admin.ModelAdmin):
     form = ShowAdminForm
-    list_display = ["movie", "where", "starts", "sold", "held", "free", "occupancy"]
+    list_display = ["movie", "where", "starts", "sold", "held", "free", "occupancy", "admitted"]
     list_display_links = ["movie"]
     list_filter = [ShowDateFilter, "screen__theatre", "movie"]
     list_select_related = ["movie", "screen__theatre"]
@@ -92,7 +98,28 @@ class ShowAdmin(ServicesOwnTheTransactionMixin, admin.ModelAdmin):
         (booking.models.seat_counts_annotation: expired holds count as free)."""
         counts = seat_counts_annotation(timezone.now(), through="show_seats__")
         counts.pop("total_count")
-        return super().get_queryset(request).select_related("movie", "screen__theatre").annotate(**counts)
+        # Admissions at the door (tickets.CheckIn, reached by its relation
+        # name): a subquery, so it does not multiply the seat counts' join.
+        admitted = (
+            Booking.objects.filter(show=OuterRef("pk"), checkin__isnull=False)
+            .order_by()
+            .values("show")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("movie", "screen__theatre")
+            .annotate(**counts)
+            .annotate(
+                admitted_count=Coalesce(Subquery(admitted), 0),
+                occupancy_pct=ExpressionWrapper(
+                    F("sold_count") * 100.0 / NullIf(F("sold_count") + F("held_count") + F("free_count"), 0),
+                    output_field=FloatField(),
+                ),
+            )
+        )
 
     def view_on_site(self, obj):
         return reverse("booking:seat_picker", args=[obj.pk])
@@ -121,7 +148,11 @@ class ShowAdmin(ServicesOwnTheTransactionMixin, admin.ModelAdmin):
     def free(self, obj):
         return obj.free_count
 
-    @admin.display(description="% sold")
+    @admin.display(description="admitted / sold", ordering="admitted_count")
+    def admitted(self, obj):
+        return f"{obj.admitted_count} / {obj.sold_count}"
+
+    @admin.display(description="% sold", ordering="occupancy_pct")
     def occupancy(self, obj):
         total = obj.sold_count + obj.held_count + obj.free_count
         if not total:
@@ -238,6 +269,7 @@ class ShowAdmin(ServicesOwnTheTransactionMixin, admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = ShowBulkScheduleForm(request.POST or None)
+        form.fields["screen"].queryset = staff_scope_queryset(form.fields["screen"].queryset, request.user)
         created, refused = [], []
         if request.method == "POST" and form.is_valid():
             now = timezone.now()

@@ -1,6 +1,7 @@
 """Bookings API: book held seats (idempotent with an Idempotency-Key), list,
 read and cancel bookings, and a show's bookings for staff."""
 
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -14,6 +15,7 @@ from booking.api.serializers import BookingOutputSerializer, StaffBookingOutputS
 from booking.models import Booking
 from catalog.models import Show
 from cinema.api import IsStaff, errors, id_field
+from cinema.permissions import staff_scope_queryset, staff_theatre_ids
 
 
 # --------------------------------------------------------------------------
@@ -24,7 +26,12 @@ def _booking_queryset():
 
 
 def _visible_bookings(user):
-    return _booking_queryset() if user.is_staff else selectors.bookings_for_user(user=user)
+    if user.is_staff:  # a scoped staff user sees their theatres' orders (and their own) only
+        theatres = staff_theatre_ids(user)
+        if theatres is None:
+            return _booking_queryset()
+        return _booking_queryset().filter(Q(show__screen__theatre__in=theatres) | Q(user=user))
+    return selectors.bookings_for_user(user=user)
 
 
 class BookingListApi(APIView):
@@ -156,6 +163,6 @@ class ShowBookingListApi(APIView):
         tags=["bookings"],
     )
     def get(self, request, show_id):
-        show = get_object_or_404(Show, pk=show_id)
+        show = get_object_or_404(staff_scope_queryset(Show.objects.all(), request.user), pk=show_id)
         bookings = _booking_queryset().select_related("user").filter(show=show).order_by("-created_at", "-pk")
         return Response(self.OutputSerializer(bookings, many=True).data)

@@ -14,6 +14,7 @@ from booking.api.common import lookup
 from catalog import services as catalog_services
 from catalog.models import Screen, Theatre
 from cinema.api import IsStaffOrReadOnly, errors, id_field
+from cinema.permissions import staff_scope_queryset
 
 # --------------------------------------------------------------------------
 # screens (staff writes; layout changes reach the shows' seats)
@@ -76,7 +77,7 @@ class ScreenListApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        theatre = lookup(Theatre, values["theatre_id"], "theatre_id")
+        theatre = lookup(Theatre, values["theatre_id"], "theatre_id", user=request.user)
         screen = catalog_services.screen_create(
             theatre=theatre,
             name=values["name"],
@@ -113,7 +114,7 @@ class ScreenDetailApi(APIView):
         tags=["catalogue"],
     )
     def patch(self, request, screen_id):
-        screen = get_object_or_404(Screen, pk=screen_id)
+        screen = get_object_or_404(staff_scope_queryset(Screen.objects.all(), request.user), pk=screen_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -128,6 +129,6 @@ class ScreenDetailApi(APIView):
         tags=["catalogue"],
     )
     def delete(self, request, screen_id):
-        screen = get_object_or_404(Screen, pk=screen_id)
+        screen = get_object_or_404(staff_scope_queryset(Screen.objects.all(), request.user), pk=screen_id)
         catalog_services.screen_delete(screen=screen)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -13,6 +13,7 @@ from booking.api.serializers import PricesField, ShowOutputSerializer
 from catalog import selectors as catalog_selectors
 from catalog.models import Movie, Screen, Show
 from cinema.api import IsStaff, IsStaffOrReadOnly, errors, id_field
+from cinema.permissions import staff_scope_queryset
 
 
 def _show_with_counts(show: Show) -> Show:
@@ -85,7 +86,7 @@ class ShowListApi(APIView):
         values = data.validated_data
         show = services.show_schedule(
             movie=lookup(Movie, values["movie_id"], "movie_id"),
-            screen=lookup(Screen, values["screen_id"], "screen_id"),
+            screen=lookup(Screen, values["screen_id"], "screen_id", user=request.user),
             start_time=values["start_time"],
             prices=values.get("prices"),
         )
@@ -124,7 +125,7 @@ class ShowDetailApi(APIView):
         tags=["shows"],
     )
     def patch(self, request, show_id):
-        show = get_object_or_404(Show, pk=show_id)
+        show = get_object_or_404(staff_scope_queryset(Show.objects.all(), request.user), pk=show_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -144,5 +145,5 @@ class ShowDetailApi(APIView):
         tags=["shows"],
     )
     def delete(self, request, show_id):
-        services.show_delete(show=get_object_or_404(Show, pk=show_id))
+        services.show_delete(show=get_object_or_404(staff_scope_queryset(Show.objects.all(), request.user), pk=show_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
