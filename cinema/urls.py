@@ -8,6 +8,7 @@ urlpatterns = [
     path("health", views.health, name="health"),
     path("health/live", views.health_live, name="health-live"),
     path("metrics", views.metrics, name="metrics"),
+    path("admin/reports/", include("tickets.admin_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("cinema.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -9,7 +9,7 @@ def order_for():
     """order_for(user, show, n=2): a confirmed order of n seats, made through the services."""
 
     def make(user, show, n=2):
-        ids = list(show.show_seats.order_by("pk").values_list("pk", flat=True)[:n])
+        ids = list(show.show_seats.filter(status="AVAILABLE").order_by("pk").values_list("pk", flat=True)[:n])
         seats_hold(user=user, show=show, seat_ids=ids)
         return booking_confirm(user=user, show=show, seat_ids=ids).booking
 
