@@ -4,8 +4,7 @@ tickets sold, occupancy, gross and net revenue, refunds, fees.
 The database does the per-show sums (one row per show, each figure a
 correlated subquery so two one-to-many joins never multiply each other);
 Python rolls shows up into report rows while streaming them, so memory stays
-constant however many orders there are: a year of shows is read with
-``.iterator()``, and "per day" rows are emitted as soon as the day is done.
+constant however many orders there are: shows are read in keyset pages, and "per day" rows are emitted as soon as the day is done.
 
 Money: ``gross`` is the total of every order that was sold (confirmed, or
 cancelled after it was confirmed); ``refunds`` what went back (the payments
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -68,13 +67,13 @@ class ReportRow:
     def net(self) -> Decimal:
         return self.gross - self.refunds
 
-    def add(self, show) -> None:
+    def add(self, show: dict) -> None:
         self.shows += 1
-        self.tickets_sold += show.r_tickets
-        self.capacity += show.r_capacity
-        self.gross += show.r_gross
-        self.refunds += show.r_refunds + show.r_voided
-        self.fees += show.r_fees
+        self.tickets_sold += show["r_tickets"]
+        self.capacity += show["r_capacity"]
+        self.gross += show["r_gross"]
+        self.refunds += show["r_refunds"] + show["r_voided"]
+        self.fees += show["r_fees"]
 
     def as_list(self) -> list:
         return [getattr(self, c) if c != "day" else (self.day.isoformat() if self.day else "") for c in COLUMNS]
@@ -138,8 +137,7 @@ def report_shows(*, user, date_from: date, date_to: date, theatre_id: int | None
     )
     fee_field = "fees" if any(f.name == "fees" for f in Booking._meta.fields) else None
     return (
-        shows.select_related("movie", "screen__theatre")
-        .annotate(
+        shows.annotate(
             r_tickets=_count(tickets),
             r_capacity=_count(capacity),
             r_gross=_sum_orders("total", statuses=sold),
@@ -148,12 +146,48 @@ def report_shows(*, user, date_from: date, date_to: date, theatre_id: int | None
             r_fees=_sum_orders(fee_field, statuses=[BookingStatus.CONFIRMED]) if fee_field else Value(ZERO, MONEY),
         )
         .order_by("start_time", "pk")
+        .values(
+            "pk",
+            "start_time",
+            "screen__theatre__name",
+            "movie__title",
+            "r_tickets",
+            "r_capacity",
+            "r_gross",
+            "r_refunds",
+            "r_voided",
+            "r_fees",
+        )
     )
 
 
-def _key(show, group: str) -> tuple:
-    day = timezone.localdate(show.start_time)
-    theatre, movie = show.screen.theatre.name, show.movie.title
+CHUNK = 200
+
+
+def _shows_in_chunks(shows) -> Iterator[dict]:
+    """Keyset pages of CHUNK shows by (start_time, pk): constant memory on
+    every backend (mysqlclient would fetch a whole ``.iterator()`` result)."""
+    # The page's ids first (the start_time index alone), then the sums for
+    # those ids only: a database sorting the annotated rows would otherwise
+    # compute every remaining show's subqueries for each page.
+    keys = shows.values_list("start_time", "pk")
+    last = None
+    while True:
+        page = keys
+        if last is not None:
+            page = page.filter(Q(start_time__gt=last[0]) | Q(start_time=last[0], pk__gt=last[1]))
+        ids = list(page[:CHUNK])
+        if not ids:
+            return
+        yield from shows.filter(pk__in=[pk for _, pk in ids])
+        if len(ids) < CHUNK:
+            return
+        last = ids[-1]
+
+
+def _key(show: dict, group: str) -> tuple:
+    day = timezone.localdate(show["start_time"])
+    theatre, movie = show["screen__theatre__name"], show["movie__title"]
     return {"day": (day,), "theatre": (theatre,), "movie": (movie,), "all": (day, theatre, movie)}[group]
 
 
@@ -178,9 +212,9 @@ def report_rows(
     shows = report_shows(user=user, date_from=date_from, date_to=date_to, theatre_id=theatre_id)
     open_rows: dict[tuple, ReportRow] = {}
     current_day = None
-    for show in shows.iterator(chunk_size=1000):
+    for show in _shows_in_chunks(shows):
         if group in ("day", "all"):
-            day = timezone.localdate(show.start_time)
+            day = timezone.localdate(show["start_time"])
             if current_day is not None and day != current_day:
                 yield from (open_rows[k] for k in sorted(open_rows))
                 open_rows = {}
