@@ -29,6 +29,15 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SEAT_HOLD_SECONDS = env.int("SEAT_HOLD_SECONDS", default=600)
 MAX_SEATS_PER_BOOKING = env.int("MAX_SEATS_PER_BOOKING", default=10)
 CURRENCY = env.str("CURRENCY", default="INR")
+# Seat prices a newly scheduled show starts from when its screen has no show yet
+# (otherwise the screen's latest show's prices), e.g. "STANDARD=200,PREMIUM=300".
+DEFAULT_SEAT_PRICES = {
+    "STANDARD": "200.00",
+    "PREMIUM": "300.00",
+    "RECLINER": "500.00",
+    "ACCESSIBLE": "200.00",
+    **env.dict("DEFAULT_SEAT_PRICES", default={}),
+}
 LOCK_WAIT_SECONDS = env.int("LOCK_WAIT_SECONDS", default=3)
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 # How often the seat picker re-reads seat statuses (an unchanged map costs a 304).

@@ -21,7 +21,7 @@ from django.utils.safestring import mark_safe
 from booking.exceptions import BookingError
 from booking.forms_admin import ShowAdminForm, ShowBulkScheduleForm
 from booking.models import Booking, ShowSeat, seat_counts_annotation
-from booking.selectors import seat_counts, seat_grid, seat_map_for_show
+from booking.selectors import seat_counts, seat_grid, seat_map_for_show, show_default_prices
 from booking.services import show_delete, show_schedule
 from catalog.models import Show
 from cinema.admin_helpers import (
@@ -252,6 +252,16 @@ class ShowAdmin(TheatreScopedAdminMixin, ServicesOwnTheTransactionMixin, admin.M
             self.message_user(request, exc.message, messages.ERROR)
             return redirect("admin:catalog_show_change", unquote(object_id))
 
+    def _price_initial(self, request) -> dict:
+        """Prices from the screen's latest show (``?screen=<id>``), not constants."""
+        screen_id = request.GET.get("screen")
+        screen_id = int(screen_id) if screen_id and screen_id.isdigit() else None
+        prices = show_default_prices(screen_id=screen_id)
+        return {field: prices[str(kind)] for kind, field in Show.PRICE_FIELDS.items() if str(kind) in prices}
+
+    def get_changeform_initial_data(self, request):
+        return {**self._price_initial(request), **super().get_changeform_initial_data(request)}
+
     # -- scheduling several shows ---------------------------------------------
     def get_urls(self):
         extra = [
@@ -268,7 +278,7 @@ class ShowAdmin(TheatreScopedAdminMixin, ServicesOwnTheTransactionMixin, admin.M
         slot through show_schedule; report what was created and what was refused."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = ShowBulkScheduleForm(request.POST or None)
+        form = ShowBulkScheduleForm(request.POST or None, initial=self._price_initial(request))
         form.fields["screen"].queryset = staff_scope_queryset(form.fields["screen"].queryset, request.user)
         created, refused = [], []
         if request.method == "POST" and form.is_valid():
