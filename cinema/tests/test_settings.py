@@ -66,11 +66,34 @@ def test_container_entrypoint_creates_missing_secrets_once_and_reuses_them(tmp_p
     second = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert second.stdout.splitlines()[-1] == first.stdout.splitlines()[-1]
     assert sorted(p.name for p in (tmp_path / "secrets").iterdir()) == [
+        ".lock",
         "jwt-rs256.pem",
         "jwt-rs256.pub.pem",
         "payment_webhook_secret",
         "secret_key",
     ]
+
+
+def test_containers_starting_together_get_the_same_secrets_and_one_key_pair(tmp_path):
+    """The app, relay and audit containers start at once on one secrets volume."""
+    env = production_env(SECRETS_DIR=str(tmp_path / "secrets"), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    for name in ("SECRET_KEY", "PAYMENT_WEBHOOK_SECRET", "JWT_PRIVATE_KEY", "JWT_PUBLIC_KEY"):
+        env.pop(name, None)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    env["MIGRATE"] = "false"
+    script = (
+        "python -c \"import os, jwt; t = jwt.encode({}, os.environ['JWT_PRIVATE_KEY'], algorithm='RS256'); "
+        "jwt.decode(t, os.environ['JWT_PUBLIC_KEY'], algorithms=['RS256']); "
+        "print(os.environ['SECRET_KEY'], os.environ['JWT_PUBLIC_KEY'].splitlines()[1])\""
+    )
+    command = ["sh", "docker/entrypoint.sh", "sh", "-c", script]
+    starts = [
+        subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    outputs = [process.communicate(timeout=120) for process in starts]
+    assert all(process.returncode == 0 for process in starts), [err for _, err in outputs]
+    assert len({out.strip() for out, _ in outputs}) == 1
 
 
 def test_container_entrypoint_skips_migrations_for_workers(tmp_path):
