@@ -43,6 +43,7 @@ class GenreListField(forms.CharField):
 
 class MovieAdminForm(forms.ModelForm):
     genres = GenreListField()
+    poster_url = forms.URLField(label="Poster URL", max_length=500, required=False, assume_scheme="https")
 
     class Meta:
         model = Movie
