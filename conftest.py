@@ -9,6 +9,10 @@ from django.core.cache import cache
 def _fast_hashing_and_clean_cache(settings):
     # Argon2 is deliberately slow; tests that check hashing set it back.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The no-lone-seat rule (on by default) is tested where it is the subject
+    # (booking/tests/test_lone_seat.py, the browser tests); elsewhere tests pick
+    # seats freely, as they did before the rule.
+    settings.LONE_SEAT_RULE = False
     cache.clear()
     yield
     cache.clear()

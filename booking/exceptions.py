@@ -73,3 +73,11 @@ class LockTimeout(BookingError):
 class NotAllowed(BookingError):
     status = 403
     code = "PERMISSION_DENIED"
+
+
+class LoneSeat(BookingError):
+    """The choice would leave a single empty seat stranded (LONE_SEAT_RULE).
+    Details: seats (the stranded show-seat ids), names, alternative (ids of a
+    choice of the same size that strands none, possibly empty)."""
+
+    code = "LONE_SEAT"

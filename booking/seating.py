@@ -107,3 +107,65 @@ def best_blocks(rows, quantity: int, *, seat_type: str | None = None, exclude=fr
         return [pks for _, pks in candidates]
     fallback = _scattered(runs, quantity)
     return [fallback] if fallback else []
+
+
+# --- No lone seat (Regal's rule) ------------------------------------------------
+
+
+def lone_seats(rows, chosen) -> list[int]:
+    """The free seats that taking ``chosen`` (pks) would leave stranded: a seat
+    left alone between taken seats, or between a taken seat and an aisle or the
+    end of the row. Only seats next to a chosen one count, so a seat that was
+    already alone is not the buyer's doing. Returns pks, front row first.
+
+    ``rows`` as for best_blocks (``pk``, ``free``, ``row_index``, ``column``);
+    a chosen seat counts as taken whatever ``free`` says.
+    """
+    chosen = set(chosen)
+    by_row: dict[int, dict[int, tuple[int, bool]]] = {}
+    for row in rows:
+        by_row.setdefault(row.row_index, {})[row.column] = (row.pk, bool(row.free) and row.pk not in chosen)
+    lone = []
+    for row_index in sorted(by_row):
+        seats = by_row[row_index]
+        for column in sorted(seats):
+            pk, free = seats[column]
+            if not free:
+                continue
+            left, right = seats.get(column - 1), seats.get(column + 1)
+            # A missing neighbour is an aisle or the row's end: nobody sits there.
+            if (left and left[1]) or (right and right[1]):
+                continue
+            if (left and left[0] in chosen) or (right and right[0] in chosen):
+                lone.append(pk)
+    return lone
+
+
+def blocks_without_lone(rows, blocks) -> list[list[int]]:
+    """``blocks`` (lists of pks, best first) minus those that strand a seat."""
+    rows = list(rows)
+    return [pks for pks in blocks if not lone_seats(rows, pks)]
+
+
+def suggest_seats(rows, quantity: int, *, near=None, seat_type: str | None = None) -> list[int]:
+    """A read-only suggestion of ``quantity`` seats (no locks): the best block
+    that strands no seat; with ``near`` (pks of a refused choice), the such
+    block closest to it. Empty when nothing fits."""
+    rows = list(rows)
+    blocks = blocks_without_lone(rows, best_blocks(rows, quantity, seat_type=seat_type))
+    if not blocks:
+        return []
+    if near:
+        where = {r.pk: (r.row_index, r.column) for r in rows}
+        spots = [where[pk] for pk in near if pk in where]
+        if spots:
+            row0 = sum(s[0] for s in spots) / len(spots)
+            col0 = sum(s[1] for s in spots) / len(spots)
+
+            def distance(pks):
+                r = sum(where[pk][0] for pk in pks) / len(pks)
+                c = sum(where[pk][1] for pk in pks) / len(pks)
+                return (abs(r - row0) * 3 + abs(c - col0), blocks.index(pks))
+
+            return sorted(min(blocks, key=distance))
+    return sorted(blocks[0])

@@ -161,3 +161,23 @@ def show_default_prices(*, screen_id: int | None = None) -> dict[str, Decimal]:
     if last is not None:
         return last.prices
     return {kind: Decimal(str(value)) for kind, value in settings.DEFAULT_SEAT_PRICES.items()}
+
+
+def holds_by_show_for_user(*, user, now: datetime | None = None) -> list[dict]:
+    """The user's unexpired holds, one entry per show, soonest show first, for
+    My bookings: [{"show", "seats": [names], "expires_at", "seconds_left"}]
+    (one query)."""
+    now = now or timezone.now()
+    by_show: dict[int, dict] = {}
+    held = (
+        ShowSeat.objects.held_by(user, now)
+        .select_related("seat", "show__movie", "show__screen__theatre")
+        .order_by("show__start_time", "seat__row_index", "seat__column")
+    )
+    for s in held:
+        entry = by_show.setdefault(s.show_id, {"show": s.show, "seats": [], "expires_at": s.held_until})
+        entry["seats"].append(s.seat.name)
+        entry["expires_at"] = min(entry["expires_at"], s.held_until)
+    for entry in by_show.values():
+        entry["seconds_left"] = max(0, int((entry["expires_at"] - now).total_seconds()))
+    return list(by_show.values())

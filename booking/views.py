@@ -14,10 +14,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from booking.exceptions import BookingError
+from booking import seating
+from booking.exceptions import BookingError, LoneSeat
 from booking.forms import ConfirmForm, SeatSelectionForm
 from booking.models import Booking, BookingStatus
-from booking.selectors import bookings_for_user, holds_for_user, seat_grid, seat_map_for_show
+from booking.selectors import (
+    bookings_for_user,
+    holds_by_show_for_user,
+    holds_for_user,
+    seat_grid,
+    seat_map_for_show,
+)
 from booking.services import (
     booking_cancel,
     booking_confirm,
@@ -42,9 +49,46 @@ def _viewer(request):
     return request.user if request.user.is_authenticated else None
 
 
-def _render_picker(request, show, *, selected=(), error=None, taken=(), status=200):
+# The login keeps the seats a logged-out buyer chose here (session key per
+# show); back on the picker, logged in, they are held at once.
+PENDING_KEY = "pending_hold"
+
+
+def _quantity(request):
+    """(quantity or None, error or None) from ?qty= (1–MAX_SEATS_PER_BOOKING)."""
+    raw = request.GET.get("qty")
+    if raw in (None, ""):
+        return None, None
+    limit = settings.MAX_SEATS_PER_BOOKING
+    if raw.isdigit() and 1 <= int(raw) <= limit:
+        return int(raw), None
+    return None, f"“{raw[:20]}” is not a number of seats: choose from 1 to {limit}."
+
+
+def _suggest(seats, quantity: int, near=None) -> list[int]:
+    """The best free seats together for ``quantity`` (read-only, no hold), by
+    booking.seating; no seat left stranded when LONE_SEAT_RULE is on."""
+    rows = [seating.SeatRow(s["id"], s["status"] == "AVAILABLE", s["row_index"], s["column"], s["type"]) for s in seats]
+    if settings.LONE_SEAT_RULE:
+        return seating.suggest_seats(rows, quantity, near=near)
+    blocks = seating.best_blocks(rows, quantity)
+    return sorted(blocks[0]) if blocks else []
+
+
+def _render_picker(
+    request, show, *, selected=(), error=None, taken=(), status=200, quantity=None, alternative=(), notice=None
+):
     now = timezone.now()
     seats = seat_map_for_show(show=show, viewer=_viewer(request), now=now)
+    if quantity and not selected:
+        selected = _suggest(seats, quantity)
+        if selected:
+            names = ", ".join(s["name"] for s in seats if s["id"] in set(selected))
+            notice = f"Best {quantity} together: {names}. They are ticked below; change them if you like, then press “Hold seats”."
+        else:
+            error = (
+                error or f"Sorry, there are not {quantity} free seats together for this show. Pick seats on the map."
+            )
     selected = set(selected)
     taken = set(taken)
     held = [s for s in seats if s["mine"]]
@@ -63,6 +107,11 @@ def _render_picker(request, show, *, selected=(), error=None, taken=(), status=2
         "error": error,
         "taken": [s["name"] for s in seats if s["id"] in taken],
         "poll_ms": getattr(settings, "SEAT_MAP_POLL_MS", DEFAULT_POLL_MS),
+        "quantity": quantity,
+        "quantities": range(1, settings.MAX_SEATS_PER_BOOKING + 1),
+        "notice": notice,
+        "alternative": list(alternative),
+        "alternative_names": [s["name"] for s in seats if s["id"] in set(alternative)],
         "api_url": f"/api/v1/shows/{show.pk}/seats",
     }
     return render(request, "booking/seat_picker.html", context, status=status)
@@ -74,22 +123,52 @@ def seat_picker(request, show_id):
     viewer's other holds on the show), then goes on to checkout."""
     show = _show_or_404(show_id)
     if request.method == "GET":
+        pending = request.session.get(PENDING_KEY, {}).get(str(show.pk)) if request.user.is_authenticated else None
+        if pending:
+            # Back from the login with a choice made before it: hold it now.
+            request.session[PENDING_KEY] = {k: v for k, v in request.session[PENDING_KEY].items() if k != str(show.pk)}
+            return _hold(request, show, [int(pk) for pk in pending])
         preselect = [v for v in request.GET.getlist("seats") if v.isdigit()]
-        return _render_picker(request, show, selected={int(v) for v in preselect})
+        quantity, error = _quantity(request)
+        return _render_picker(
+            request,
+            show,
+            selected={int(v) for v in preselect},
+            quantity=quantity,
+            error=error,
+            status=400 if error else 200,
+        )
 
     form = SeatSelectionForm(request.POST)
     if not request.user.is_authenticated:
-        # Keep the choice across the login: the picker pre-ticks these seats.
+        # Keep the choice across the login: it is held on the way back (and the
+        # picker pre-ticks these seats if that fails).
         chosen = form.cleaned_data["seats"] if form.is_valid() else []
         back = reverse("booking:seat_picker", args=[show.pk])
         if chosen:
+            request.session[PENDING_KEY] = {**request.session.get(PENDING_KEY, {}), str(show.pk): chosen}
             back += "?" + urlencode([("seats", pk) for pk in chosen])
         return redirect_to_login(back)
     if not form.is_valid():
         return _render_picker(request, show, error=form.errors["seats"][0], status=400)
-    wanted = form.cleaned_data["seats"]
+    return _hold(request, show, form.cleaned_data["seats"])
+
+
+def _hold(request, show, wanted: list[int]):
+    """Hold exactly ``wanted`` for the user and go to checkout; on a domain
+    error, the picker again with the message (and, for a lone seat, a
+    one-click alternative)."""
     try:
         hold_replace(user=request.user, show=show, seat_ids=wanted)
+    except LoneSeat as exc:
+        return _render_picker(
+            request,
+            show,
+            selected=wanted,
+            error=exc.message,
+            alternative=exc.details.get("alternative", ()),
+            status=exc.status,
+        )
     except BookingError as exc:
         return _render_picker(
             request, show, selected=wanted, error=exc.message, taken=exc.details.get("seats", ()), status=exc.status
@@ -183,7 +262,8 @@ def my_bookings(request):
     for booking in bookings_for_user(user=request.user):
         (upcoming if booking.show.start_time > now else past).append(booking)
     upcoming.sort(key=lambda b: b.show.start_time)
-    return render(request, "booking/my_bookings.html", {"upcoming": upcoming, "past": past, "now": now})
+    holds = holds_by_show_for_user(user=request.user, now=now)
+    return render(request, "booking/my_bookings.html", {"upcoming": upcoming, "past": past, "now": now, "holds": holds})
 
 
 def _own_booking(request, code):

@@ -7,7 +7,7 @@ local time (TIME_ZONE), which is what people mean by "shows on Friday".
 from datetime import date as date_type
 from datetime import datetime, time, timedelta
 
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Movie, Show, Theatre
@@ -125,3 +125,55 @@ def movie_shows_upcoming(*, movie: Movie, day: date_type | None = None, now: dat
         start, end = local_day_bounds(day)
         shows = shows.filter(start_time__gte=start, start_time__lt=end)
     return shows.select_related("screen__theatre").order_by("start_time", "pk")
+
+
+# --------------------------------------------------------------------------
+# browse pages: time of day and availability
+# --------------------------------------------------------------------------
+# Local hours [from, to) of each part of the day on the browse pages.
+TIMES_OF_DAY = {"morning": (0, 12), "afternoon": (12, 17), "evening": (17, 21), "night": (21, 24)}
+# Share of seats sold from which a show is "filling fast" / "almost full".
+FILLING_FAST, ALMOST_FULL = 0.6, 0.9
+
+
+def show_time_of_day(start_time: datetime) -> str:
+    hour = timezone.localtime(start_time).hour
+    return next(name for name, (lo, hi) in TIMES_OF_DAY.items() if lo <= hour < hi)
+
+
+def movie_ids_showing_at(
+    *, time_of_day: str, city: str | None = None, day: date_type | None = None, now: datetime | None = None
+) -> set[int]:
+    """Ids of movies with a show on sale in that part of the (local) day. The
+    hour is read in Python: MariaDB may lack time zone tables."""
+    shows = shows_on_sale(now=now)
+    if city:
+        shows = shows.filter(screen__theatre__city=city)
+    if day:
+        start, end = local_day_bounds(day)
+        shows = shows.filter(start_time__gte=start, start_time__lt=end)
+    return {mid for mid, at in shows.values_list("movie_id", "start_time") if show_time_of_day(at) == time_of_day}
+
+
+def show_availability(*, shows) -> dict[int, str]:
+    """{show id: AVAILABLE | FILLING_FAST | ALMOST_FULL | SOLD_OUT} from the
+    share of seats sold, in one grouped query (a page's show times)."""
+    ids = [s.pk for s in shows]
+    rows = (
+        Show.objects.filter(pk__in=ids)
+        .annotate(total=Count("show_seats"), sold=Count("show_seats", filter=Q(show_seats__status="SOLD")))
+        .values_list("pk", "total", "sold")
+    )
+    out = {}
+    for pk, total, sold in rows:
+        share = sold / total if total else 1
+        out[pk] = (
+            "SOLD_OUT"
+            if total and sold >= total
+            else "ALMOST_FULL"
+            if share >= ALMOST_FULL
+            else "FILLING_FAST"
+            if share >= FILLING_FAST
+            else "AVAILABLE"
+        )
+    return out

@@ -1,6 +1,7 @@
 """Request-level refusals that no view should have to think about."""
 
 from django.http import HttpResponse, JsonResponse
+from django.middleware.gzip import GZipMiddleware
 
 from cinema.api import error_body
 
@@ -32,3 +33,15 @@ class RequestHardeningMiddleware:
         if chunked and not request.META.get("CONTENT_LENGTH"):
             return _refuse(request, 411, "LENGTH_REQUIRED", "Send the request body with a Content-Length header.")
         return self.get_response(request)
+
+
+class HtmlGZipMiddleware(GZipMiddleware):
+    """Django's GZipMiddleware (with its BREACH mitigation: random bytes in the
+    gzip header) for HTML pages only. API answers are left alone: gzip turns a
+    strong ETag weak, and the seat map's If-None-Match compares it exactly;
+    static files come compressed from whitenoise."""
+
+    def process_response(self, request, response):
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        return super().process_response(request, response)

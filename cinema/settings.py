@@ -42,6 +42,8 @@ LOCK_WAIT_SECONDS = env.int("LOCK_WAIT_SECONDS", default=3)
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 # How often the seat picker re-reads seat statuses (an unchanged map costs a 304).
 SEAT_MAP_POLL_MS = env.int("SEAT_MAP_POLL_MS", default=4000)
+# Refuse a choice of seats that strands one empty seat in its row (Regal's rule).
+LONE_SEAT_RULE = env.bool("LONE_SEAT_RULE", default=True)
 
 # --- events (SPEC 7.3): outbox relay and audit consumer ----------------------
 # Empty: nothing is published and events wait in the outbox (the admin shows the backlog).
@@ -95,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cinema.middleware.HtmlGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

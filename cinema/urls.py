@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("tickets.urls")),
     path("", include("booking.urls")),
     path("", include("catalog.urls")),
+    path("", include("booking.info_urls")),
 ]
 
 handler400 = "cinema.views.bad_request"

@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from booking import seating, sql
-from booking.exceptions import HoldLimitExceeded, InvalidRequest, SeatNotHeld, SeatUnavailable
+from booking.exceptions import HoldLimitExceeded, InvalidRequest, LoneSeat, SeatNotHeld, SeatUnavailable
 from booking.models import SeatStatus, ShowSeat
 from booking.services.common import seat_ids_clean, seats_check_known, seats_set_free, show_ensure_not_started
 from booking.services.locking import locked, seats_lock, user_lock
@@ -89,6 +89,39 @@ def _apply_hold(user, seats: list[ShowSeat], now: datetime, seat_info: dict | No
     return Hold(seats=result, expires_at=min(s.held_until for s in result))
 
 
+def _check_lone_seats(user, show: Show, now: datetime, ids, *, replacing: bool) -> None:
+    """LoneSeat if holding ``ids`` would strand a single empty seat in its row
+    (booking.seating.lone_seats), when LONE_SEAT_RULE is on. ``replacing``: the
+    user's other holds on the show are let go, so they count as free. One read
+    of the map, without locks (the neighbours are others' seats)."""
+    if not settings.LONE_SEAT_RULE:
+        return
+    wanted = set(ids)
+    rows = [
+        r._replace(free=1) if replacing and r.mine and r.pk not in wanted else r
+        for r in sql.best_rows_sql(show_id=show.pk, user=user, now=now)
+    ]
+    lone = seating.lone_seats(rows, wanted)
+    if not lone:
+        return
+    names = {r.pk: f"{r.row_label}{r.number}" for r in rows}
+    free_rows = [r._replace(free=1) if r.pk in wanted else r for r in rows]
+    alternative = seating.suggest_seats(free_rows, len(wanted), near=sorted(wanted))
+    lone_names = [names[pk] for pk in lone]
+    raise LoneSeat(
+        f"That choice would leave {', '.join(lone_names)} on its own. "
+        + (
+            f"Try {', '.join(names[pk] for pk in alternative)} instead, or move your seats next to it."
+            if alternative
+            else "Please move your seats so no single seat is left empty."
+        ),
+        seats=lone,
+        names=lone_names,
+        alternative=alternative,
+        alternative_names=[names[pk] for pk in alternative],
+    )
+
+
 @locked
 def seats_hold(*, user, show: Show, seat_ids, now: datetime | None = None) -> Hold:
     """Hold every seat or none, for SEAT_HOLD_SECONDS.
@@ -108,6 +141,7 @@ def seats_hold(*, user, show: Show, seat_ids, now: datetime | None = None) -> Ho
     seats_check_known(seats, ids)
     _check_taken(user, seats, now)
     _check_limit(user, show, now, len(ids), exclude=ids)
+    _check_lone_seats(user, show, now, ids, replacing=False)
     return _apply_hold(user, seats, now)
 
 
@@ -135,6 +169,7 @@ def hold_replace(*, user, show: Show, seat_ids, now: datetime | None = None) -> 
     seats = [s for s in rows if s.pk not in dropped]
     seats_check_known(seats, ids)
     _check_taken(user, seats, now)
+    _check_lone_seats(user, show, now, ids, replacing=True)
     if dropped:
         seats_set_free(sorted(dropped))
     return _apply_hold(user, seats, now)
@@ -203,6 +238,8 @@ def seats_hold_best(
             # we hold: this read counts them as exactly as a COUNT query would.
             _check_limit(user, show, now, quantity, held=sum(r.mine for r in rows))
         candidates = seating.best_blocks(rows, quantity, seat_type=seat_type, exclude=taken)
+        if settings.LONE_SEAT_RULE:  # best available never strands a seat
+            candidates = seating.blocks_without_lone(rows, candidates)
         skipped: set[int] = set()  # locked by another transaction right now
         for pks in candidates:
             if skipped.intersection(pks) or taken.intersection(pks):

@@ -131,8 +131,24 @@ def test_anonymous_hold_goes_through_login_and_back(client, show, user):
         reverse("accounts:login"), {"username": user.email, "password": "correct-horse-battery", "next": next_url}
     )
     assert response.status_code == 302 and response["Location"] == next_url
+    # Back on the picker, logged in: the hold is placed and checkout follows.
+    response = client.get(next_url)
+    assert response.status_code == 302 and response["Location"] == reverse("booking:checkout", args=[show.pk])
+    assert ShowSeat.objects.get(pk=a1.pk).held_by_id == user.pk
+    # Once only: the picker afterwards just shows the map with the seat as yours.
     html = client.get(next_url).content.decode()
-    assert f'value="{a1.pk}"' in html and "checked" in html.split(f'value="{a1.pk}"')[1].split(">")[0]
+    assert "held by you" in html
+
+
+def test_a_seat_taken_during_the_login_leaves_the_choice_ticked_with_the_reason(client, show, user, other):
+    a1 = seat(show, "A1")
+    next_url = client.post(picker(show), {"seats": [a1.pk]})["Location"].split("next=")[1]
+    seats_hold(user=other, show=show, seat_ids=[a1.pk])
+    client.force_login(user)
+    response = client.get(picker(show))
+    assert response.status_code == 409
+    assert "someone else just took" in response.content.decode()
+    assert next_url
 
 
 def test_expired_hold_at_checkout_says_so_and_offers_to_pick_again(client, show, user):
@@ -230,3 +246,12 @@ def test_checkout_after_booking_points_to_the_booking_not_an_expired_hold(client
     html = client.get(reverse("booking:checkout", args=[show.pk])).content.decode()
     assert "Your seat hold has expired" not in html
     assert "You're booked for this show" in html and booking.code in html and "A1, A2" in html
+
+
+def test_held_seats_appear_in_my_bookings_with_the_time_left(client, show, user):
+    a1 = seat(show, "A1")
+    seats_hold(user=user, show=show, seat_ids=[a1.pk])
+    client.force_login(user)
+    html = client.get(reverse("booking:my_bookings")).content.decode()
+    assert "Seats held for you" in html and "seats A1" in html and "min left" in html
+    assert reverse("booking:checkout", args=[show.pk]) in html

@@ -113,20 +113,40 @@ def _capture(base: str, show_id: int, out: Path) -> None:
             )
             page.goto(movie_url)
             page.screenshot(path=out / f"movie-{size}.png", full_page=True)
-            page.goto(f"/shows/{show_id}/")
-            for name in ("G6", "G7"):
-                page.locator(f"input[data-name={name}]").check()
-            page.screenshot(path=out / f"seat-picker-{size}.png", full_page=True)
+            # Quantity first: the best two seats come ticked.
+            page.goto(f"/shows/{show_id}/?qty=2")
+            if size == "phone":
+                # What the phone shows at once: the overview strip, the map at
+                # tap size, the summary bar at the bottom; then the whole room.
+                page.locator(".seat-map").scroll_into_view_if_needed()
+                page.screenshot(path=out / "seat-picker-phone.png")
+                page.get_by_role("button", name="Whole room").click()
+                page.locator(".seat-map").scroll_into_view_if_needed()
+                page.screenshot(path=out / "seat-picker-phone-whole-room.png")
+            else:
+                page.screenshot(path=out / f"seat-picker-{size}.png", full_page=True)
+            page.goto("/help/")
+            page.screenshot(path=out / f"help-{size}.png", full_page=True)
             page.context.close()
+
+        page = browser.new_context(base_url=base, viewport=SIZES["phone"]).new_page()
+        page.goto(f"/shows/{show_id}/?qty=3")
+        page.get_by_role("button", name="Hold seats").click()  # logged out: the login keeps the choice
+        page.get_by_label("Email").fill("demo@example.com")
+        page.get_by_label("Password").fill("demo-pass-2026")
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/checkout/")
+        page.wait_for_timeout(1200)
+        page.screenshot(path=out / "checkout-phone.png", full_page=True)
+        page.get_by_role("button", name="Release seats").click()
+        page.context.close()
 
         page = browser.new_context(base_url=base, viewport=SIZES["desktop"]).new_page()
         page.goto("/accounts/login/")
         page.get_by_label("Email").fill("demo@example.com")
         page.get_by_label("Password").fill("demo-pass-2026")
         page.get_by_role("button", name="Log in").click()
-        page.goto(f"/shows/{show_id}/")
-        for name in ("G6", "G7"):
-            page.locator(f"input[data-name={name}]").check()
+        page.goto(f"/shows/{show_id}/?qty=2")
         page.get_by_role("button", name="Hold seats").click()
         page.wait_for_url("**/checkout/")
         page.wait_for_timeout(1200)
