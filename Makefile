@@ -34,10 +34,24 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 # Local demo: DEBUG on (development keys are created in .keys/), SQLite unless DATABASE_URL says otherwise.
 run: export DEBUG ?= true
 run: $(VENV)/.installed
+	@$(MAKE) --no-print-directory local-redis
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/gunicorn cinema.wsgi:application -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
+
+# The shared cache `make run` uses without CACHE_URL (settings.py picks the local
+# Redis when it answers): installs redis-server with apt when missing, starts it.
+.PHONY: local-redis
+local-redis:
+	@if [ -z "$$CACHE_URL" ] && ! (command -v redis-cli >/dev/null && redis-cli ping >/dev/null 2>&1); then \
+	  if ! command -v redis-server >/dev/null; then \
+	    if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; \
+	    elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; \
+	    else echo "No Redis: using the file cache (slower). Run: sudo apt-get install -y redis-server"; fi; \
+	  fi; \
+	  command -v redis-server >/dev/null && redis-server --daemonize yes --bind 127.0.0.1 --port 6379 >/dev/null || true; \
+	fi
 
 test: $(VENV)/.installed-dev
 	@[ -f node_modules/axe-core/axe.min.js ] || npm ci --no-audit --no-fund

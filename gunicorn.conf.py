@@ -34,6 +34,10 @@ worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = _int("GUNICORN_THREADS", 2)
 backlog = _int("GUNICORN_BACKLOG", 2048)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# Open connections per worker (keep-alive ones included). Past it a worker stops
+# accepting and clients wait in the kernel's backlog in silence, so it is sized
+# for a crowd; overload is answered by cinema/overload.py's fast 503 instead.
+worker_connections = _int("GUNICORN_WORKER_CONNECTIONS", 4000)
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 20)
 
@@ -109,6 +113,13 @@ def on_starting(server):
     for name in os.listdir(path):
         if name.endswith(".db"):
             os.remove(os.path.join(path, name))
+
+
+def post_worker_init(worker):
+    """Let the load shedder see this worker's queue (cinema/overload.py)."""
+    from cinema import overload
+
+    overload.watch_gunicorn_worker(worker)
 
 
 def child_exit(server, worker):

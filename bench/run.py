@@ -56,8 +56,16 @@ CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/1")
 ALWAYS_PROFILE = os.environ.get("BENCH_PROFILE", "") in {"1", "true", "yes"}
 
 # Budgets, as ratios to the floor measured in the same run, or absolutes.
-SEATMAP_RATIO = 0.5
+SEATMAP_RATIO = 0.5  # the anonymous full map (cached: docs/performance.md)
 NOT_MODIFIED_RATIO = 0.8
+MOVIE_SHOWS_RATIO = 0.5
+AUTH_SEATMAP_RATIO = 0.25  # a signed-in viewer: the shared map + their own holds
+CROWD_USERS = int(os.environ.get("BENCH_CROWD_USERS", "1000"))
+OVERLOAD_USERS = int(os.environ.get("BENCH_OVERLOAD_USERS", "3000"))
+CROWD_SECONDS = int(os.environ.get("BENCH_CROWD_SECONDS", "60"))
+CROWD_BUYERS = int(os.environ.get("BENCH_CROWD_BUYERS", "100"))  # signed-in users of the crowd
+CROWD_P99_MS = 1000
+SHED_WAIT_S = float(os.environ.get("OVERLOAD_MAX_WAIT_SECONDS", "3"))  # the app's shedding bound (settings.py)
 RUSH_P99_MS = 1000
 WORKER_RSS_MB = 100
 APP_DB_RSS_MB = 1024
@@ -272,7 +280,7 @@ class Meter:
 
     def __exit__(self, *exc):
         end = self._snap()
-        wall = end[0] - self.start[0]
+        wall = self.wall = end[0] - self.start[0]
         pct = [round(100 * (b - a) / wall) for a, b in zip(self.start[1:], end[1:], strict=True)]
         self.cpu = dict(zip(("gen", "app", "db", "redis", "machine"), pct, strict=True))
         # Whatever else ran on the machine meanwhile: a noisy neighbour shows here.
@@ -516,6 +524,12 @@ def main() -> int:
         sc["seatmap"] = scenario("seat map", app, 32, {200}, paths=[seat_path], auth=token)
         sc["seatmap_304"] = scenario("seat map 304", app, 32, {304}, paths=[seat_path], auth=token, etag=etag)
         sc["seatmap"]["seats"] = seats
+        # Anonymous viewers share one cached answer (cinema/readcache.py).
+        anon_etag = http_json(f"http://127.0.0.1:{APP_PORT}{seat_path}")[1].get("ETag", "")
+        sc["seatmap_anon"] = scenario("anonymous seat map", app, 32, {200}, paths=[seat_path])
+        sc["seatmap_anon_304"] = scenario("anonymous 304", app, 32, {304}, paths=[seat_path], etag=anon_etag)
+        shows_path = f"/api/v1/movies/{data['movies'][0]}/shows"
+        sc["movie_shows"] = scenario("movie shows", app, 32, {200}, paths=[shows_path])
 
         log(f"rush: registering and logging in {API_USERS} of {USERS} users through the API (not timed)")
         # What the workers hold before the login burst (Argon2) for comparison.
@@ -560,6 +574,38 @@ def main() -> int:
         browse += [f"/api/v1/movies/{m}/shows" for m in data["movies"]]
         browse += [f"/api/v1/shows/{s}/seats" for s in data["browse_shows"]]
         sc["mixed"] = scenario("mixed browse", app, 100, {200}, paths=browse)
+
+        # The crowd: 1000 moviegoers browsing with think time, some buying;
+        # then 3000, past capacity, to show overload answered by fast 503s.
+        crowd_file = RESULTS / "crowd-setup.json"
+        run([py, "-m", "bench.dbtool", "users", str(CROWD_BUYERS), str(tokens_file)], env, capture_output=True)
+        crowd_setup = {"movies": data["movies"], "shows": data["browse_shows"]}
+        crowd_setup["tokens"] = json.loads(tokens_file.read_text())
+        crowd_file.write_text(json.dumps(crowd_setup))
+        tokens_file.unlink(missing_ok=True)
+        for key, users in (("crowd", CROWD_USERS), ("overload", OVERLOAD_USERS)):
+            if not users:
+                continue
+            log(f"{key}: {users} users for {CROWD_SECONDS} s")
+            with Meter(app) as meter:
+                out = run(
+                    [py, "-m", "bench.crowd", base, str(users), str(CROWD_SECONDS), str(crowd_file)],
+                    env,
+                    capture_output=True,
+                ).stdout
+            result = json.loads(out)
+            result["cpu"] = meter.cpu
+            served = max(1, result["requests"] - result["shed_503"])
+            result["app_cpu_ms_per_request"] = round(10 * meter.cpu["app"] * meter.wall / served, 2)
+            sc[key] = result
+            log(f"{key}: {json.dumps({k: v for k, v in result.items() if k != 'statuses'})}")
+            time.sleep(3)
+        crowd_file.unlink(missing_ok=True)
+        checks = [
+            json.loads(run([py, "-m", "bench.dbtool", "check", str(s)], env, capture_output=True).stdout)
+            for s in data["browse_shows"]
+        ]
+        results["crowd_double_sold"] = sum(len(c["double_sold"]) for c in checks)
 
         time.sleep(1)
         sampler.stopped.set()
@@ -644,6 +690,40 @@ def main() -> int:
             f"peak {max(v['peak_kib'] for v in results['reports']['full'].values())} KiB",
         ),
     ]
+    for key, label, ratio in (
+        ("seatmap_anon", "anonymous seat map >= 0.5 x floor", SEATMAP_RATIO),
+        ("seatmap_anon_304", "anonymous 304 >= 0.8 x floor", NOT_MODIFIED_RATIO),
+        ("movie_shows", "movie shows >= 0.5 x floor", MOVIE_SHOWS_RATIO),
+        ("seatmap", "signed-in seat map >= 0.25 x floor", AUTH_SEATMAP_RATIO),
+    ):
+        got = sc[key]["rps"] / floor_rps
+        targets.append((label, got >= ratio and sc[key]["unexpected"] == 0, f"{got:.2f} x"))
+    if "crowd" in sc:
+        crowd = sc["crowd"]
+        targets.append(
+            (
+                f"crowd of {crowd['users']}: p99 < 1 s, no timeouts, no 5xx, no double sales",
+                crowd["p99_ms"] is not None
+                and crowd["p99_ms"] < CROWD_P99_MS
+                and crowd["timeouts"] == 0
+                and crowd["http_5xx_not_shed"] == 0
+                and crowd["shed_503"] == 0
+                and crowd["seats_in_two_bookings"] == 0
+                and results["crowd_double_sold"] == 0,
+                f"p99 {fmt(crowd['p99_ms'] and round(crowd['p99_ms']), ' ms')}, {crowd['timeouts']} timeouts, "
+                f"{crowd['http_5xx_not_shed'] + crowd['shed_503']} 5xx, {crowd['rps']} req/s",
+            )
+        )
+    if "overload" in sc:
+        over = sc["overload"]
+        targets.append(
+            (
+                f"overload of {over['users']}: answered (no timeouts), 503s within the wait bound + 1 s",
+                over["timeouts"] == 0 and (over["shed_p99_ms"] or 0) < 1000 * (SHED_WAIT_S + 1),
+                f"{over['shed_503']} shed, shed p99 {fmt(over['shed_p99_ms'] and round(over['shed_p99_ms']), ' ms')}, "
+                f"{over['timeouts']} timeouts, served p99 {fmt(over['p99_ms'] and round(over['p99_ms']), ' ms')}",
+            )
+        )
     results["targets"] = [{"target": t, "pass": ok, "measured": m} for t, ok, m in targets]
 
     profiles = {}
@@ -679,8 +759,11 @@ def render(results: dict) -> str:
         "seatmap": f"(1) seat map, {sc['seatmap'].get('seats')} seats",
         "seatmap_304": "(2) seat map, If-None-Match -> 304",
         "mixed": "(4) mixed browse (movies, shows, seat maps)",
+        "seatmap_anon": "(1a) anonymous seat map (shared cache)",
+        "seatmap_anon_304": "(2a) anonymous seat map -> 304",
+        "movie_shows": "(4a) a movie's shows (shared cache)",
     }
-    for key in ("floor", "seatmap", "seatmap_304", "mixed"):
+    for key in ("floor", "seatmap", "seatmap_304", "seatmap_anon", "seatmap_anon_304", "movie_shows", "mixed"):
         s = sc[key]
         resp = ", ".join(f"{n}x{k}" for k, n in sorted(s["statuses"].items()))
         if s["socket_errors"]:
@@ -710,6 +793,22 @@ def render(results: dict) -> str:
         f"DB {r['cpu']['db']}%, other {r['cpu']['other']}% |",
         f"| prep (untimed) | {API_USERS} users registered + logged in through the API in {r['prep']['seconds']} s, "
         f"{USERS - API_USERS} made in the DB; {r['prep']['users']} tokens |",
+    ]
+    for key in ("crowd", "overload"):
+        if key not in sc:
+            continue
+        c = sc[key]
+        out += [
+            "",
+            f"(6) {key}: {c['users']} users ({c['signed_in']} signed in), think 1-4 s, {c['seconds']} s: "
+            f"{c['requests']} requests, {c['rps']} req/s, p50 {fmt(c['p50_ms'] and round(c['p50_ms']))} ms, "
+            f"p99 {fmt(c['p99_ms'] and round(c['p99_ms']))} ms (p99 by endpoint {c['by_endpoint_p99_ms']}), "
+            f"{c['timeouts']} timeouts, {c['transport_errors']} transport errors, {c['http_5xx_not_shed']} 5xx, "
+            f"{c['shed_503']} shed 503s (p99 {fmt(c['shed_p99_ms'] and round(c['shed_p99_ms']))} ms), "
+            f"{c['seats_booked']} seats booked ({c['seats_in_two_bookings']} twice); "
+            f"app CPU {c['app_cpu_ms_per_request']} ms per served request, CPU {c['cpu']}.",
+        ]
+    out += [
         "",
         f"(5) Memory after the run: workers RSS {mem['workers_mb']} MB (USS {mem['workers_uss_mb']}, peak {mem['workers_peak_mb']}, "
         f"before the register/login burst {mem['workers_before_logins_mb']}), "

@@ -2,9 +2,11 @@
 cheap queries, ETag / 304), and holding and releasing seats through
 booking.services.holds."""
 
+import json
+
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from django.utils.cache import patch_vary_headers
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -12,23 +14,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from booking import selectors, services
-from booking.api.common import MAX_IDS, viewer
+from booking.api.common import MAX_IDS
 from booking.api.serializers import HoldOutputSerializer, SeatOutputSerializer, hold_body
 from booking.models import SeatStatus, ShowSeat
 from catalog.models import SeatType, Show
+from cinema import readcache
 from cinema.api import UTCDateTimeField, errors, id_field, utc_iso
 
 
 # --------------------------------------------------------------------------
-# seat map (the hot path: keep it to a handful of cheap queries)
+# seat map (the hot path: one shared cached answer per show, see cinema/readcache.py)
 # --------------------------------------------------------------------------
-def _etag_matches(header: str, etag: str) -> bool:
-    if not header:
-        return False
-    tags = [t.strip() for t in header.split(",")]
-    return "*" in tags or any(t.removeprefix("W/") == etag for t in tags)
-
-
 class ShowSeatListApi(APIView):
     OutputSerializer = SeatOutputSerializer
 
@@ -44,30 +40,56 @@ class ShowSeatListApi(APIView):
         tags=["shows"],
     )
     def get(self, request, show_id):
-        show = get_object_or_404(Show, pk=show_id)
-        who = viewer(request)
-        # A poller's If-None-Match is checked with one aggregate query, so an
-        # unchanged map never pays for building the body; without one, the
-        # map's own query gives the ETag too (one round trip, not two).
-        if_none_match = request.headers.get("If-None-Match", "")
-        version = selectors.seat_map_version(show=show, viewer=who) if if_none_match else None
-        if version and _etag_matches(if_none_match, f'"{version}"'):
-            response = Response(status=status.HTTP_304_NOT_MODIFIED)
+        if request.user.is_authenticated:
+            return self._mine(request, show_id)
+        # Anonymous viewers share one cached answer (cinema/readcache.py).
+        return readcache.respond(
+            request, self._shared(request, show_id), cache_control="public, no-cache", vary=("Authorization", "Cookie")
+        )
+
+    def _shared(self, request, show_id, *, polling: bool = False) -> readcache.Entry:
+        """The map as nobody's viewer sees it, from the shared cache (``polling``:
+        not an answer built from a read replica)."""
+        key, versions, _ = readcache.route(request) or (f"seat-map:{show_id}", ["catalog", f"show:{show_id}"], "")
+
+        def build():
+            return readcache.render_drf(self, request, self._build(request, show_id))
+
+        polling = polling or "HTTP_IF_NONE_MATCH" in request.META
+        return readcache.entry_get(key=key, versions=versions, build=build, polling=polling)
+
+    def _mine(self, request, show_id):
+        """The shared map with the viewer's own holds merged in: one indexed
+        query for them, so polling stays one cache read per show, not a map
+        build per viewer."""
+        shared = self._shared(request, show_id, polling=True)  # signed in: never a replica's map
+        now = timezone.now()
+        mine = {
+            pk: utc_iso(until)
+            for pk, until in ShowSeat.objects.held_by(request.user, now)
+            .filter(show_id=show_id)
+            .values_list("pk", "held_until")
+        }
+        if not mine:
+            entry = shared
         else:
-            version, seats = selectors.seat_map_with_version(show=show, viewer=who)
-            currency = settings.CURRENCY
-            price_text = {kind: f"{price:.2f}" for kind, price in show.prices.items()}
+            seats = json.loads(shared.body)
             for seat in seats:
-                seat["price"] = price_text[seat["type"]]
-                if seat["expires_at"] is not None:
-                    seat["expires_at"] = utc_iso(seat["expires_at"])
-                seat["currency"] = currency
-            response = Response(seats)
-        etag = f'"{version}"'
-        response["ETag"] = etag
-        response["Cache-Control"] = "private, no-cache"
-        patch_vary_headers(response, ["Authorization", "Cookie"])
-        return response
+                if seat["id"] in mine:
+                    seat.update(status=SeatStatus.LOCKED, mine=True, expires_at=mine[seat["id"]])
+            body = json.dumps(seats, separators=(",", ":"), ensure_ascii=False).encode()
+            entry = readcache.entry_from_bytes(body, shared.content_type)
+        return readcache.respond(request, entry, cache_control="private, no-cache", vary=("Authorization", "Cookie"))
+
+    def _build(self, request, show_id):
+        show = get_object_or_404(Show, pk=show_id)
+        seats = selectors.seat_map_for_show(show=show)
+        currency = settings.CURRENCY
+        price_text = {kind: f"{price:.2f}" for kind, price in show.prices.items()}
+        for seat in seats:
+            seat["price"] = price_text[seat["type"]]
+            seat["currency"] = currency
+        return Response(seats)
 
 
 # --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from booking.api.common import FIRST_DATE, LAST_DATE, ShowStartField, lookup
 from booking.api.serializers import PricesField, ShowOutputSerializer
 from catalog import selectors as catalog_selectors
 from catalog.models import Movie, Screen, Show
+from cinema import readcache
 from cinema.api import IsStaff, IsStaffOrReadOnly, errors, id_field
 from cinema.permissions import staff_scope_queryset
 
@@ -49,6 +50,7 @@ class MovieShowListApi(APIView):
         auth=[],
         tags=["shows"],
     )
+    @readcache.cached_get()
     def get(self, request, movie_id):
         query = self.QuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -18,6 +18,7 @@ from booking.models import SeatStatus, ShowSeat
 from booking.services.common import seat_ids_clean, seats_check_known, seats_set_free, show_ensure_not_started
 from booking.services.locking import locked, seats_lock, user_lock
 from catalog.models import Seat, SeatType, Show
+from cinema import readcache
 
 # Best available: lock attempts per call, and how many times the map is re-read
 # when every candidate was taken or skipped.
@@ -292,4 +293,5 @@ def seats_release_all(*, user, show: Show) -> list[int]:
     ]
     if ids:
         seats_set_free(ids)
+        readcache.version_bump(*readcache.show_versions(show))
     return ids

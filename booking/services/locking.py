@@ -16,7 +16,7 @@ from booking import sql
 from booking.exceptions import LockTimeout
 from booking.models import ShowSeat
 from catalog.models import Show
-from cinema import metrics
+from cinema import metrics, readcache
 
 DEADLOCK_RETRIES = 3
 MYSQL_LOCK_WAIT_TIMEOUT = 1205
@@ -81,7 +81,9 @@ def user_lock(user) -> None:
 
 
 def seats_lock(show: Show, seat_ids, *, skip_locked: bool = False) -> list[ShowSeat]:
-    """Lock the show's seats among ``seat_ids``, in pk order."""
+    """Lock the show's seats among ``seat_ids``, in pk order (and move the
+    show's cached-read versions once the transaction commits)."""
+    readcache.version_bump(*readcache.show_versions(show))
     return list(
         ShowSeat.objects.select_for_update(skip_locked=skip_locked)
         .filter(show_id=show.pk, pk__in=seat_ids)

@@ -17,6 +17,7 @@ from catalog.api.serializers import (
     TheatreOutputSerializer,
 )
 from catalog.models import Movie, Theatre
+from cinema import readcache
 from cinema.api import errors
 from cinema.permissions import PublicReadStaffModelPermissions, model_permission
 
@@ -34,6 +35,7 @@ class MovieListApi(APIView):
         auth=[],
         tags=["catalogue"],
     )
+    @readcache.cached_get()
     def get(self, request):
         movies = selectors.movies_active()
         return Response(self.OutputSerializer(movies, many=True).data)
@@ -113,6 +115,7 @@ class TheatreListApi(APIView):
         auth=[],
         tags=["catalogue"],
     )
+    @readcache.cached_get()
     def get(self, request):
         return Response(self.OutputSerializer(Theatre.objects.order_by("city", "name"), many=True).data)
 

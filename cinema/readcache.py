@@ -1,0 +1,315 @@
+"""Reads that cost nothing when nothing changed: versioned answers in the shared cache.
+
+A cached read names the *versions* it depends on (``"catalog"``,
+``"show:12"``, ``"movie-seats:3"``). Writes bump those versions after their
+transaction commits (``version_bump``, through ``transaction.on_commit``). An
+answer is stored once, rendered (status 200, body bytes, an ETag that is a
+hash of the body), together with the versions it was built at and the time it
+was built. A request reads the versions and the stored answer in ONE cache
+round trip (``get_many``) and, when the versions still match and the answer is
+younger than ``READ_CACHE_SECONDS``, answers from it: a ``304`` when the
+client's ``If-None-Match`` matches, else the stored bytes. No database query,
+no serialiser.
+
+The staleness bound. A bump is best effort: if the cache is unreachable at
+commit time the bump is lost. A stored answer is never served once it is
+``READ_CACHE_SECONDS`` old (default 2 s), whatever the versions say, so a lost
+bump (or a hold lapsing with nobody writing) leaves an answer stale for at most
+``READ_CACHE_SECONDS`` (plus a read replica's lag, when the build read one:
+such answers are marked, and a poller who sends ``If-None-Match`` never gets
+one, so the versions a client sees never step back; docs/scaling.md).
+With the cache down, reads are built from the database every time.
+Holding and booking never read this cache: they decide on locked rows.
+
+The versions and answers live in ``CACHES["default"]`` (Redis in production;
+see docs/performance.md), so every worker and node shares them.
+"""
+
+import functools
+import hashlib
+import logging
+import re
+import time
+from dataclasses import dataclass, replace
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_vary_headers
+
+from cinema.replicas import current_replica
+
+log = logging.getLogger(__name__)
+
+VERSION_PREFIX = "rc:v:"
+ENTRY_PREFIX = "rc:e:"
+VERSION_TIMEOUT = 24 * 3600  # an idle version may go: a missing one never matches a stored answer
+
+_now = time.time  # the clock answers are aged by (a test replaces it)
+
+
+def ttl_seconds() -> float:
+    return float(getattr(settings, "READ_CACHE_SECONDS", 2))
+
+
+@dataclass(frozen=True)
+class Entry:
+    etag: str  # quoted, as sent in the ETag header
+    body: bytes
+    content_type: str
+    from_replica: bool = False  # built from a read replica: not for pollers
+
+
+# --------------------------------------------------------------------------
+# versions
+# --------------------------------------------------------------------------
+def _bump_now(names) -> None:
+    for name in dict.fromkeys(names):
+        key = VERSION_PREFIX + name
+        try:
+            try:
+                cache.incr(key)
+            except ValueError:  # not there yet (or evicted): any fresh value differs
+                cache.set(key, time.time_ns(), timeout=VERSION_TIMEOUT)
+        except Exception:  # the cache blinked: bounded by READ_CACHE_SECONDS
+            log.warning("readcache: version bump of %s lost", name, exc_info=True)
+
+
+def version_bump(*names: str) -> None:
+    """Move these versions once the current transaction commits (at once outside one)."""
+    names = [n for n in names if n]
+    if names:
+        transaction.on_commit(lambda: _bump_now(names))
+
+
+def show_versions(show) -> list[str]:
+    """The versions a change to a show's seats moves: its seat map, its movie's show list."""
+    return [f"show:{show.pk}", f"movie-seats:{show.movie_id}"]
+
+
+# The cached reads: path -> (key, versions, Cache-Control) for a viewer who sent
+# no credentials. The views and CachedReadMiddleware both read this table.
+def _view_key(request) -> str:
+    return f"view:{request.get_full_path()}|{request.headers.get('Accept', '')}"
+
+
+ROUTES = [
+    (
+        re.compile(r"^/api/v1/shows/(\d+)/seats$"),
+        lambda m, request: (f"seat-map:{m[1]}", ["catalog", f"show:{m[1]}"], "public, max-age=1"),
+    ),
+    (re.compile(r"^/api/v1/movies$"), lambda m, request: (_view_key(request), ["catalog"], "public, no-cache")),
+    (re.compile(r"^/api/v1/theatres$"), lambda m, request: (_view_key(request), ["catalog"], "public, no-cache")),
+    (
+        re.compile(r"^/api/v1/movies/(\d+)/shows$"),
+        lambda m, request: (_view_key(request), ["catalog", f"movie-seats:{m[1]}"], "public, no-cache"),
+    ),
+]
+
+
+def route(request) -> tuple[str, list[str], str] | None:
+    for pattern, spec in ROUTES:
+        match = pattern.match(request.path_info)
+        if match:
+            return spec(match, request)
+    return None
+
+
+# --------------------------------------------------------------------------
+# answers
+# --------------------------------------------------------------------------
+def _keys(key: str, versions: list[str]) -> tuple[list[str], str]:
+    return [VERSION_PREFIX + v for v in versions], ENTRY_PREFIX + hashlib.blake2b(
+        key.encode(), digest_size=16
+    ).hexdigest()
+
+
+def _servable(entry: Entry, polling: bool) -> bool:
+    return not (polling and entry.from_replica)
+
+
+def entry_peek(*, key: str, versions: list[str], polling: bool = False) -> Entry | None:
+    """The stored answer if fresh, else None (no build). ``polling``: the
+    client sent If-None-Match, so an answer built from a replica will not do."""
+    version_keys, entry_key = _keys(key, versions)
+    ttl = ttl_seconds()
+    if ttl <= 0:
+        return None
+    try:
+        got = cache.get_many([*version_keys, entry_key])
+    except Exception:
+        return None
+    stored = got.get(entry_key)
+    if stored is not None:
+        stored_versions, built_at, entry = stored
+        fresh = stored_versions == tuple(got.get(k) for k in version_keys) and 0 <= _now() - built_at < ttl
+        if fresh and _servable(entry, polling):
+            return entry
+    return None
+
+
+def entry_get(*, key: str, versions: list[str], build, polling: bool = False) -> Entry | None:
+    """The stored answer for ``key`` if fresh, else ``build()`` (an Entry, or
+    None for an answer not to store) stored under the versions read *before*
+    building: a write that commits meanwhile moves them, so a build that saw
+    the old rows is never served past it."""
+    version_keys, entry_key = _keys(key, versions)
+    ttl = ttl_seconds()
+    try:
+        got = cache.get_many([*version_keys, entry_key]) if ttl > 0 else None
+    except Exception:
+        log.warning("readcache: cache unreachable, building %s", key, exc_info=True)
+        got = None
+    if got is None:
+        return build()
+    current = tuple(got.get(k) for k in version_keys)
+    stored = got.get(entry_key)
+    if stored is not None:
+        stored_versions, built_at, entry = stored
+        if stored_versions == current and 0 <= _now() - built_at < ttl and _servable(entry, polling):
+            return entry
+    entry = build()
+    if entry is not None and current_replica() is not None:
+        entry = replace(entry, from_replica=True)
+    if entry is not None:
+        try:
+            cache.set(entry_key, (current, _now(), entry), timeout=ttl + 1)
+        except Exception:
+            log.warning("readcache: could not store %s", key, exc_info=True)
+    return entry
+
+
+def entry_from_bytes(body: bytes, content_type: str = "application/json") -> Entry:
+    return Entry(etag=f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"', body=body, content_type=content_type)
+
+
+def etag_matches(header: str, etag: str) -> bool:
+    if not header:
+        return False
+    tags = [t.strip() for t in header.split(",")]
+    return "*" in tags or any(t.removeprefix("W/") == etag for t in tags)
+
+
+def respond(request, entry: Entry, *, cache_control: str = "public, no-cache", vary=()) -> HttpResponse:
+    """304 when the client has this answer, else the stored bytes."""
+    if etag_matches(request.headers.get("If-None-Match", ""), entry.etag):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(entry.body, content_type=entry.content_type)
+    response["ETag"] = entry.etag
+    response["Cache-Control"] = cache_control
+    if vary:
+        patch_vary_headers(response, list(vary))
+    return response
+
+
+def render_drf(view, request, response) -> Entry | None:
+    """A DRF Response rendered to an Entry (None unless it is a 200)."""
+    if getattr(response, "status_code", None) != 200:
+        return None
+    response.accepted_renderer = request.accepted_renderer
+    response.accepted_media_type = request.accepted_media_type
+    response.renderer_context = view.get_renderer_context()
+    response.render()
+    return entry_from_bytes(response.content, response["Content-Type"])
+
+
+class _Uncached(Exception):
+    def __init__(self, response):
+        self.response = response
+
+
+def cached_get(*, when=None, vary=("Authorization", "Cookie")):
+    """Decorate an APIView's ``get`` whose path is in ROUTES: its 200 answers are
+    served from the shared cache while the route's versions stay put, for
+    requests where ``when(request)`` is true (default: not staff). The key is
+    the full path with the query and the Accept header."""
+
+    def decorator(method):
+        @functools.wraps(method)
+        def wrapper(self, request, *args, **kwargs):
+            allowed = when(request) if when is not None else not getattr(request.user, "is_staff", False)
+            spec = route(request) if allowed else None
+            if spec is None:
+                return method(self, request, *args, **kwargs)
+            key, versions, cache_control = spec
+
+            def build():
+                response = method(self, request, *args, **kwargs)
+                entry = render_drf(self, request, response)
+                if entry is None:
+                    raise _Uncached(response)
+                return entry
+
+            try:
+                entry = entry_get(key=key, versions=versions, build=build, polling="HTTP_IF_NONE_MATCH" in request.META)
+            except _Uncached as uncached:
+                return uncached.response
+            return respond(request, entry, cache_control=cache_control, vary=vary)
+
+        return wrapper
+
+    return decorator
+
+
+class CachedReadMiddleware:
+    """A fresh cached answer to a request without credentials (no Authorization
+    header, no session cookie) is sent from here, early in the stack: no
+    session, CSRF, authentication, URL resolving or view. Anything else (a
+    miss, a signed-in viewer) goes on to the view, which builds and stores the
+    answer. The API's default throttles still count these hits (a throttled
+    client goes on to the view, which answers the 429)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    @staticmethod
+    def _throttles_allow(request) -> bool:
+        from django.contrib.auth.models import AnonymousUser
+        from rest_framework.settings import api_settings
+        from rest_framework.throttling import AnonRateThrottle
+
+        request.user = AnonymousUser()  # AuthenticationMiddleware sets its own if the request goes on
+        # The anonymous ones: DRF's user throttle counts an anonymous client by
+        # address too, under a laxer rate; skipping it here saves two round trips.
+        return all(
+            cls().allow_request(request, None)
+            for cls in api_settings.DEFAULT_THROTTLE_CLASSES
+            if issubclass(cls, AnonRateThrottle)
+        )
+
+    def __call__(self, request):
+        if (
+            request.method == "GET"
+            and "HTTP_AUTHORIZATION" not in request.META
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        ):
+            spec = route(request)
+            if spec is not None:
+                key, versions, cache_control = spec
+                entry = entry_peek(key=key, versions=versions, polling="HTTP_IF_NONE_MATCH" in request.META)
+                if entry is not None and self._throttles_allow(request):
+                    return respond(request, entry, cache_control=cache_control, vary=("Authorization", "Cookie"))
+        return self.get_response(request)
+
+
+# --------------------------------------------------------------------------
+# what bumps what
+# --------------------------------------------------------------------------
+CATALOG_MODELS = ("catalog.Movie", "catalog.Theatre", "catalog.Screen", "catalog.Seat", "catalog.Show")
+
+
+def _catalog_changed(sender, **kwargs) -> None:
+    version_bump("catalog")
+
+
+def connect_catalog_signals() -> None:
+    """Any saved or deleted movie, theatre, screen, seat or show (a service, the
+    admin, a fixture) moves "catalog": the lists, every movie's shows and every
+    seat map (a layout or price change reaches them) are rebuilt once."""
+    from django.db.models.signals import post_delete, post_save
+
+    for model in CATALOG_MODELS:
+        post_save.connect(_catalog_changed, sender=model, dispatch_uid=f"readcache-save-{model}")
+        post_delete.connect(_catalog_changed, sender=model, dispatch_uid=f"readcache-delete-{model}")

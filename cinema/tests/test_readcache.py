@@ -1,0 +1,205 @@
+"""Cached reads (cinema/readcache.py): zero queries on a hit, writes move the
+versions after commit, a lost bump is stale at most READ_CACHE_SECONDS, and the
+versions are shared across processes through real Redis (db 9)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import redis
+from django.core.cache import cache
+
+from booking.services import booking_confirm, seats_hold, seats_release_all
+from booking.tests.helpers import make_show
+from catalog import services as catalog_services
+from cinema import readcache
+from cinema.cache import RedisCache
+from tests.api import client_for, seat_ids
+from tests.factories import MovieFactory, TheatreFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = "redis://127.0.0.1:6379/9"
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """readcache's clock, moved by hand."""
+    now = [1_000_000.0]
+    monkeypatch.setattr(readcache, "_now", lambda: now[0])
+    return now
+
+
+def _map(client, show, **headers):
+    return client.get(f"/api/v1/shows/{show.pk}/seats", headers=headers)
+
+
+def _status(response, pk):
+    return next(s["status"] for s in response.json() if s["id"] == pk)
+
+
+def test_anonymous_map_hit_and_304_cost_no_query(django_assert_num_queries, clock):
+    show = make_show("SSSS")
+    anon = client_for()
+    first = _map(anon, show)
+    assert first.status_code == 200 and first["ETag"]
+    with django_assert_num_queries(0):
+        again = _map(anon, show)
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    with django_assert_num_queries(0):
+        not_modified = _map(anon, show, if_none_match=first["ETag"])
+    assert not_modified.status_code == 304 and not_modified["ETag"] == first["ETag"]
+
+
+def test_a_hold_moves_the_map_after_commit(django_capture_on_commit_callbacks, clock):
+    show = make_show("SSSS")
+    ids = seat_ids(show)
+    anon = client_for()
+    etag = _map(anon, show)["ETag"]
+    with django_capture_on_commit_callbacks(execute=True):
+        seats_hold(user=UserFactory(), show=show, seat_ids=ids[:1])
+    after = _map(anon, show, if_none_match=etag)
+    assert after.status_code == 200 and _status(after, ids[0]) == "LOCKED"
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        seats_release_all(user=show.show_seats.get(pk=ids[0]).held_by, show=show)
+    assert callbacks, "releasing bumps after commit"
+    assert _status(_map(anon, show), ids[0]) == "AVAILABLE"
+
+
+def test_a_lost_bump_is_stale_at_most_the_ttl(settings, monkeypatch, clock):
+    settings.READ_CACHE_SECONDS = 2
+    show = make_show("SSSS")
+    ids = seat_ids(show)
+    anon = client_for()
+    assert _status(_map(anon, show), ids[0]) == "AVAILABLE"
+    monkeypatch.setattr(readcache, "_bump_now", lambda names: None)  # Redis blinked at commit
+    user = UserFactory()
+    seats_hold(user=user, show=show, seat_ids=ids[:1])
+    booking_confirm(user=user, show=show, seat_ids=ids[:1])
+    clock[0] += 1.9
+    assert _status(_map(anon, show), ids[0]) == "AVAILABLE"  # stale, within the bound
+    clock[0] += 0.2
+    assert _status(_map(anon, show), ids[0]) == "SOLD"  # past the bound: rebuilt from the database
+
+
+def test_logged_in_viewer_sees_own_hold_with_one_query(django_assert_max_num_queries, clock):
+    show = make_show("SSSS")
+    ids = seat_ids(show)
+    me, other = UserFactory(), UserFactory()
+    seats_hold(user=me, show=show, seat_ids=ids[:1])
+    seats_hold(user=other, show=show, seat_ids=ids[1:2])
+    _map(client_for(), show)  # the shared map is cached
+    mine = client_for(me)
+    with django_assert_max_num_queries(2):  # the JWT's user, the viewer's own holds
+        body = _map(mine, show)
+    seats = {s["id"]: s for s in body.json()}
+    assert seats[ids[0]]["mine"] and seats[ids[0]]["expires_at"] and seats[ids[0]]["status"] == "LOCKED"
+    assert not seats[ids[1]]["mine"] and seats[ids[1]]["expires_at"] is None and seats[ids[1]]["status"] == "LOCKED"
+    assert _map(mine, show, if_none_match=body["ETag"]).status_code == 304
+    anon_seat = next(s for s in _map(client_for(), show).json() if s["id"] == ids[0])
+    assert not anon_seat["mine"] and anon_seat["expires_at"] is None
+    assert body["Cache-Control"] == "private, no-cache"
+
+
+def test_catalogue_lists_and_movie_shows_are_cached_and_moved_by_writes(
+    django_assert_num_queries, django_capture_on_commit_callbacks, clock
+):
+    show = make_show("SSSS")
+    anon = client_for()
+    paths = ["/api/v1/movies", "/api/v1/theatres", f"/api/v1/movies/{show.movie_id}/shows"]
+    first = {p: anon.get(p) for p in paths}
+    assert all(r.status_code == 200 for r in first.values())
+    for path in paths:
+        with django_assert_num_queries(0):
+            assert anon.get(path).content == first[path].content
+        with django_assert_num_queries(0):
+            assert anon.get(path, headers={"if-none-match": first[path]["ETag"]}).status_code == 304
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_services.movie_create(
+            title="Brand new", duration_mins=100, description="x", rating="UA", language="English", genres=["Drama"]
+        )
+        TheatreFactory(name="Zeta", city="Pune")
+    assert b"Brand new" in anon.get("/api/v1/movies").content
+    assert b"Zeta" in anon.get("/api/v1/theatres").content
+    with django_capture_on_commit_callbacks(execute=True):
+        seats_hold(user=UserFactory(), show=show, seat_ids=seat_ids(show, 1))
+    shows = anon.get(f"/api/v1/movies/{show.movie_id}/shows")
+    assert shows["ETag"] != first[paths[2]]["ETag"]
+
+
+def test_staff_and_errors_are_not_cached(staff, clock):
+    movie = MovieFactory(is_active=False)
+    assert client_for().get(f"/api/v1/movies/{movie.pk}/shows").status_code == 404
+    assert client_for(staff).get(f"/api/v1/movies/{movie.pk}/shows").status_code == 200
+    assert client_for().get("/api/v1/shows/999999/seats").status_code == 404
+
+
+@pytest.fixture
+def redis_cache(settings):
+    client = redis.Redis.from_url(REDIS_URL)
+    client.ping()  # no Redis: the test fails, it does not skip
+    client.flushdb()
+    settings.CACHES = {"default": {"BACKEND": "cinema.cache.RedisCache", "LOCATION": REDIS_URL}}
+    yield cache
+    client.flushdb()
+
+
+def test_versions_are_shared_across_processes_through_redis(redis_cache, clock):
+    built = []
+
+    def build():
+        built.append(1)
+        return readcache.entry_from_bytes(b"[%d]" % len(built))
+
+    assert readcache.entry_get(key="k", versions=["show:77"], build=build).body == b"[1]"
+    assert readcache.entry_get(key="k", versions=["show:77"], build=build).body == b"[1]"
+    code = "import django; django.setup(); from cinema import readcache; readcache._bump_now(['show:77'])"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cinema.settings", "CACHE_URL": REDIS_URL}
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, timeout=60)
+    assert readcache.entry_get(key="k", versions=["show:77"], build=build).body == b"[2]"
+    assert len(built) == 2
+
+
+def test_an_unreachable_cache_builds_every_time(monkeypatch, clock):
+    monkeypatch.setattr(readcache, "cache", RedisCache("redis://127.0.0.1:1/0", {}))
+    built = []
+
+    def build():
+        built.append(1)
+        return readcache.entry_from_bytes(b"[]")
+
+    for _ in range(2):
+        assert readcache.entry_get(key="k", versions=["show:1"], build=build).body == b"[]"
+    assert len(built) == 2
+    readcache._bump_now(["show:1"])  # logged, not raised
+
+
+def test_the_early_middleware_and_the_view_give_the_same_answer(django_assert_num_queries, clock):
+    show = make_show("SSSS")
+    anon, with_cookie = client_for(), client_for()
+    with_cookie.cookies["sessionid"] = "not-a-session"  # goes past the middleware to the view
+    built = _map(anon, show)
+    with django_assert_num_queries(0):
+        early = _map(anon, show)
+    late = _map(with_cookie, show)
+    assert built.content == early.content == late.content
+    assert built["ETag"] == early["ETag"] == late["ETag"]
+    assert early["Cache-Control"] == late["Cache-Control"] == "public, max-age=1"
+    assert "Cookie" in early["Vary"] and "Authorization" in early["Vary"]
+
+
+def test_an_answer_built_from_a_replica_is_never_given_to_a_poller(clock):
+    from cinema.replicas import use_replica
+
+    with use_replica("replica1"):
+        built = readcache.entry_get(key="k", versions=["show:5"], build=lambda: readcache.entry_from_bytes(b"[1]"))
+    assert built.from_replica
+    assert readcache.entry_peek(key="k", versions=["show:5"]) == built
+    assert readcache.entry_peek(key="k", versions=["show:5"], polling=True) is None
+    fresh = readcache.entry_get(
+        key="k", versions=["show:5"], build=lambda: readcache.entry_from_bytes(b"[2]"), polling=True
+    )
+    assert fresh.body == b"[2]" and not fresh.from_replica
+    assert readcache.entry_peek(key="k", versions=["show:5"], polling=True) == fresh
