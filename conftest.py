@@ -18,6 +18,25 @@ def _fast_hashing_and_clean_cache(settings):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def payments_off(settings):
+    """Seed 000's one-step booking for the suites written before orders:
+    PAYMENT_PROVIDER=none, no booking fee. payments/ turns this off (its
+    conftest.py), and order tests ask for ``payments_on``."""
+    settings.PAYMENT_PROVIDER = "none"
+    settings.BOOKING_FEE_PER_SEAT = "0.00"
+
+
+@pytest.fixture
+def payments_on(settings):
+    """The product's defaults: the `test` provider, a 30.00 fee per seat, 18 % tax on it."""
+    settings.PAYMENT_PROVIDER = "test"
+    settings.BOOKING_FEE_PER_SEAT = "30.00"
+    settings.TAX_RATE = "0.18"
+    settings.CANCELLATION_POLICY = "24h:100,2h:50"
+    settings.PAYMENT_WINDOW_SECONDS = 600
+
+
 def pytest_collection_modifyitems(config, items):
     """Race tests need a server with row locks; on SQLite they are left to the MariaDB pass."""
     from django.db import connection

@@ -65,14 +65,30 @@ def _check(show_id: int) -> dict:
         active.values("show_seat_id").annotate(n=Count("pk")).filter(n__gt=1).values_list("show_seat_id", flat=True)
     )
     booked_ids = set(active.values_list("show_seat_id", flat=True))
-    sold_ids = set(ShowSeat.objects.filter(show_id=show_id, status=SeatStatus.SOLD).values_list("pk", flat=True))
+    # SOLD for good (an unpaid order's claim has a held_until and is not a sale).
+    sold_ids = set(
+        ShowSeat.objects.filter(show_id=show_id, status=SeatStatus.SOLD, held_until__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
     statuses = dict(
         ShowSeat.objects.filter(show_id=show_id)
         .values_list("status")
         .annotate(n=Count("pk"))
         .values_list("status", "n")
     )
+    from payments.models import Payment, PaymentStatus, Refund
+
+    order_ids = list(Booking.objects.filter(show_id=show_id).values_list("pk", flat=True))
+    paid = Payment.objects.filter(order_id__in=order_ids, status=PaymentStatus.SUCCEEDED)
+    confirmed = set(
+        Booking.objects.filter(pk__in=order_ids, status=BookingStatus.CONFIRMED).values_list("pk", flat=True)
+    )
+    refunded = set(Refund.objects.filter(payment__order_id__in=order_ids).values_list("payment__order_id", flat=True))
+    # Money taken for an order whose seats were not sold, and not given back.
+    paid_not_sold = sorted(p.order_id for p in paid if p.order_id not in confirmed and p.order_id not in refunded)
     return {
+        "paid_not_sold": paid_not_sold,
         "bookings": Booking.objects.filter(show_id=show_id, status=BookingStatus.CONFIRMED).count(),
         "booked_seats": len(booked_ids),
         "double_sold": doubles,

@@ -129,6 +129,8 @@ def app_env() -> dict:
         REGISTER_RATE_GLOBAL="10000000/min",
         # The rush's users are registered a moment before they buy.
         REQUIRE_EMAIL_VERIFICATION="false",
+        # The rush is the order+pay flow: order, then the test card (bench/rush.py `pay`).
+        PAYMENT_PROVIDER="test",
         # The rush sells every seat to pairs; the 220-seat room's 3-seat
         # recliner blocks cannot take a pair without stranding one, so the
         # no-lone-seat rule is off here (its cost is one map read per hold).
@@ -550,7 +552,7 @@ def main() -> int:
         with Meter(app) as meter:
             rush = json.loads(
                 run(
-                    [py, "-m", "bench.rush", "go", base, str(data["rush_show"]), str(tokens_file)],
+                    [py, "-m", "bench.rush", "go", base, str(data["rush_show"]), str(tokens_file), "pay"],
                     env,
                     capture_output=True,
                 ).stdout
@@ -565,7 +567,7 @@ def main() -> int:
         db_seats = sorted(s for ids in check.pop("booking_seat_ids").values() for s in ids)
         rush["db"] = check
         rush["db_matches_client"] = db_seats == client_seats and check["bookings"] == rush["bookings"]
-        expected = {"hold 201", "hold 409 SEAT_UNAVAILABLE", "book 201"}
+        expected = {"hold 201", "hold 409 SEAT_UNAVAILABLE", "book 201", "pay 200"}
         rush["errors"] = {k: v for k, v in rush["statuses"].items() if k not in expected}
         sc["rush"] = rush
         log(f"rush: {json.dumps({k: v for k, v in rush.items() if k != 'prep'})}")
@@ -666,6 +668,16 @@ def main() -> int:
             and rush["db_matches_client"],
             f"{len(db['double_sold'])} double, {len(db['booked_not_sold'])} booked-not-SOLD, "
             f"{len(db['sold_not_booked'])} SOLD-not-booked",
+        ),
+        (
+            "rush: zero paid-but-unsold orders",
+            not db.get("paid_not_sold"),
+            f"{len(db.get('paid_not_sold', []))} paid, not sold, not refunded",
+        ),
+        (
+            "rush: pay p99 < 1 s",
+            rush.get("pay_p99_ms") is not None and rush["pay_p99_ms"] < RUSH_P99_MS,
+            f"{fmt(rush.get('pay_p99_ms') and round(rush['pay_p99_ms']), ' ms')}",
         ),
         (
             "rush: hold p99 < 1 s",
@@ -785,6 +797,8 @@ def render(results: dict) -> str:
         f"| completed bookings/s | {r['bookings_per_s']} |",
         f"| hold p50 / p99 | {fmt(r['hold_p50_ms'] and round(r['hold_p50_ms']))} / {fmt(r['hold_p99_ms'] and round(r['hold_p99_ms']))} ms |",
         f"| book p50 / p99 | {fmt(r['book_p50_ms'] and round(r['book_p50_ms']))} / {fmt(r['book_p99_ms'] and round(r['book_p99_ms']))} ms |",
+        f"| pay p50 / p99 (confirm-payment, 4242…) | {fmt(r.get('pay_p50_ms') and round(r['pay_p50_ms']))} / {fmt(r.get('pay_p99_ms') and round(r['pay_p99_ms']))} ms |",
+        f"| paid but not sold (nor refunded) | {len(r['db'].get('paid_not_sold', []))} |",
         f"| answers | {', '.join(f'{k}: {v}' for k, v in r['statuses'].items())} |",
         f"| errors (anything but 201 or a sold-out 409) | {sum(r['errors'].values()) if r['errors'] else 0} |",
         f"| DB check | {len(r['db']['double_sold'])} seats sold twice, {len(r['db']['booked_not_sold'])} booked seats not SOLD, "

@@ -1,13 +1,16 @@
 """The ticket rush, as its own process so its CPU shows apart from the server's.
 
     python -m bench.rush prep BASE_URL USERS TOKENS_FILE   # register + log in (not timed)
-    python -m bench.rush go BASE_URL SHOW_ID TOKENS_FILE   # the timed rush, JSON on stdout
+    python -m bench.rush go BASE_URL SHOW_ID TOKENS_FILE [pay]   # the timed rush, JSON on stdout
 
 `go` opens one connection per user, waits until every user is ready, then each
 user at once asks for the best 2 seats (POST /shows/{id}/holds {"quantity": 2})
-and books what it got (POST /bookings with an Idempotency-Key). Every request
-is bounded by a timeout and every user makes at most two requests, so the run
-stops by itself. The timed part speaks HTTP/1.1 over plain asyncio streams
+and books what it got (POST /bookings with an Idempotency-Key). With `pay`
+(the order+pay variant, PAYMENT_PROVIDER=test) the booking is a
+PAYMENT_PENDING order and the user then pays it with the test card
+(POST /orders/{id}/confirm-payment); a seat counts as booked once paid. Every
+request is bounded by a timeout and every user makes at most three requests,
+so the run stops by itself. The timed part speaks HTTP/1.1 over plain asyncio streams
 (_Conn), which costs the shared 2 cores far less CPU than aiohttp (about
 1.4 ms of client CPU per request, which the server would go without).
 """
@@ -128,7 +131,7 @@ class _Conn:
             self.writer.close()
 
 
-async def go(base: str, show_id: int, tokens_file: str) -> None:
+async def go(base: str, show_id: int, tokens_file: str, pay: bool = False) -> None:
     with open(tokens_file) as fh:
         tokens = json.load(fh)
     gate = asyncio.Event()
@@ -137,6 +140,7 @@ async def go(base: str, show_id: int, tokens_file: str) -> None:
     hold_ok_ms: list[float] = []  # 201: seats held
     hold_other_ms: list[float] = []  # mostly 409: sold out
     book_ms: list[float] = []
+    pay_ms: list[float] = []
     statuses: dict[str, int] = {}
     booked: list[list[int]] = []
     finished: list[float] = []
@@ -172,6 +176,20 @@ async def go(base: str, show_id: int, tokens_file: str) -> None:
             )
             book_ms.append((time.monotonic() - t1) * 1000)
             count("book", _label(status, body))
+            if status == 201 and pay:
+                t2 = time.monotonic()
+                status, body = await asyncio.wait_for(
+                    conn.request(
+                        "POST",
+                        f"/api/v1/orders/{body['id']}/confirm-payment",
+                        headers,
+                        {"card_number": "4242 4242 4242 4242"},
+                    ),
+                    TIMEOUT.total,
+                )
+                pay_ms.append((time.monotonic() - t2) * 1000)
+                count("pay", _label(status, body))
+                status = 201 if status == 200 and body.get("status") == "CONFIRMED" else status
             if status == 201:
                 booked.append(seat_ids)
                 finished.append(time.monotonic())
@@ -209,6 +227,9 @@ async def go(base: str, show_id: int, tokens_file: str) -> None:
             "hold_other_p50_p99_ms": [_pct(hold_other_ms, 50), _pct(hold_other_ms, 99)],
             "book_p50_ms": _pct(book_ms, 50),
             "book_p99_ms": _pct(book_ms, 99),
+            "pay_p50_ms": _pct(pay_ms, 50) if pay else None,
+            "pay_p99_ms": _pct(pay_ms, 99) if pay else None,
+            "order_to_paid_p99_ms": _pct([b + p for b, p in zip(book_ms, pay_ms, strict=False)], 99) if pay else None,
             "statuses": dict(sorted(statuses.items())),
             "booked_seat_ids": sorted(all_seats),
         },
@@ -220,7 +241,7 @@ def main(argv: list[str]) -> None:
     if argv[:1] == ["prep"]:
         asyncio.run(prep(argv[1], int(argv[2]), argv[3]))
     elif argv[:1] == ["go"]:
-        asyncio.run(go(argv[1], int(argv[2]), argv[3]))
+        asyncio.run(go(argv[1], int(argv[2]), argv[3], pay=argv[4:5] == ["pay"]))
     else:
         raise SystemExit(__doc__)
 

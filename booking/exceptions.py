@@ -75,6 +75,22 @@ class NotAllowed(BookingError):
     code = "PERMISSION_DENIED"
 
 
+class OrderExpired(BookingError):
+    """The order's payment deadline passed; its seats were released."""
+
+    code = "ORDER_EXPIRED"
+
+
+class OrderNotPayable(BookingError):
+    """The order cannot take a payment (cancelled, or nothing to pay)."""
+
+    code = "ORDER_NOT_PAYABLE"
+
+
+class ShowCancelled(BookingError):
+    code = "SHOW_CANCELLED"
+
+
 class LoneSeat(BookingError):
     """The choice would leave a single empty seat stranded (LONE_SEAT_RULE).
     Details: seats (the stranded show-seat ids), names, alternative (ids of a

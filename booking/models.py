@@ -4,6 +4,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils import timezone
+
+from payments.money import PriceBreakdown
 
 
 class SeatStatus(models.TextChoices):
@@ -13,13 +16,20 @@ class SeatStatus(models.TextChoices):
 
 
 # --------------------------------------------------------------------------
-# "A free seat": AVAILABLE, or LOCKED with a hold whose time has passed (lazy
-# expiry). This is the one definition, in Python (hold_expired, seat_is_free),
-# as a Q (free_q, held_q) and through the queryset below; the hand-written
-# SQL in booking/sql.py says the same, and a test checks that they agree.
+# "A free seat": AVAILABLE, or a claim whose time has passed (lazy expiry):
+# LOCKED by a hold, or SOLD to an order still waiting for its payment
+# (PAYMENT_PENDING), whose ``held_until`` is the order's ``expires_at``. A
+# paid sale is SOLD with no ``held_until``. This is the one definition, in
+# Python (hold_expired, seat_is_free), as a Q (free_q, held_q) and through the
+# queryset below; the hand-written SQL in booking/sql.py says the same, and a
+# test checks that they agree.
 # --------------------------------------------------------------------------
+CLAIMS = (SeatStatus.LOCKED, SeatStatus.SOLD)  # the statuses a deadline can lapse
+
+
 def hold_expired(status: str, held_until, now: datetime) -> bool:
-    return status == SeatStatus.LOCKED and held_until <= now
+    """A hold, or an unpaid order's claim, whose deadline has passed."""
+    return status in CLAIMS and held_until is not None and held_until <= now
 
 
 def seat_is_free(status: str, held_until, now: datetime) -> bool:
@@ -29,7 +39,14 @@ def seat_is_free(status: str, held_until, now: datetime) -> bool:
 def free_q(now: datetime, through: str = "") -> Q:
     """Free show seats; ``through`` prefixes the lookups (e.g. "show_seats__")."""
     return Q(**{f"{through}status": SeatStatus.AVAILABLE}) | Q(
-        **{f"{through}status": SeatStatus.LOCKED, f"{through}held_until__lte": now}
+        **{f"{through}status__in": CLAIMS, f"{through}held_until__lte": now}
+    )
+
+
+def sold_q(now: datetime, through: str = "") -> Q:
+    """Seats sold: paid, or claimed by an unpaid order whose deadline has not passed."""
+    return Q(**{f"{through}status": SeatStatus.SOLD}) & (
+        Q(**{f"{through}held_until__isnull": True}) | Q(**{f"{through}held_until__gt": now})
     )
 
 
@@ -44,7 +61,7 @@ def seat_counts_annotation(now: datetime, through: str = "") -> dict:
     field = through.removesuffix("__") or "pk"
     return {
         "total_count": Count(field),
-        "sold_count": Count(field, filter=Q(**{f"{through}status": SeatStatus.SOLD})),
+        "sold_count": Count(field, filter=sold_q(now, through)),
         "held_count": Count(field, filter=held_q(now, through)),
         "free_count": Count(field, filter=free_q(now, through)),
     }
@@ -113,17 +130,34 @@ class ShowSeat(models.Model):
 
 
 class BookingStatus(models.TextChoices):
+    PAYMENT_PENDING = "PAYMENT_PENDING", "Payment pending"
     CONFIRMED = "CONFIRMED", "Confirmed"
+    EXPIRED = "EXPIRED", "Expired"
     CANCELLED = "CANCELLED", "Cancelled"
 
 
 class Booking(models.Model):
+    """An order (SPEC 7.1): PAYMENT_PENDING until paid (its seats SOLD with
+    ``held_until = expires_at``, free again once that passes), then CONFIRMED;
+    or EXPIRED (not paid in time; lazily: a pending order past ``expires_at``
+    reads EXPIRED, ``effective_status``), or CANCELLED. The money figures are
+    stored as they were charged (payments.money.PriceBreakdown)."""
+
     code = models.CharField(max_length=12, unique=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")
     show = models.ForeignKey("catalog.Show", on_delete=models.PROTECT, related_name="bookings")
-    status = models.CharField(max_length=10, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED)
+    status = models.CharField(max_length=16, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED)
+    subtotal = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    fees = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    tax = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     total = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3)
+    # The payment deadline of a PAYMENT_PENDING order (null once irrelevant: free orders, `none`).
+    expires_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    customer_name = models.CharField(max_length=150, blank=True, default="")
+    customer_email = models.EmailField(blank=True, default="")
+    customer_phone = models.CharField(max_length=32, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(
@@ -147,6 +181,22 @@ class Booking(models.Model):
     def is_active(self) -> bool:
         return self.status == BookingStatus.CONFIRMED
 
+    def effective_status(self, now: datetime | None = None) -> str:
+        """The status as the buyer sees it: a pending order past its deadline is EXPIRED."""
+        if self.status == BookingStatus.PAYMENT_PENDING and self.expires_at is not None:
+            if self.expires_at <= (now or timezone.now()):
+                return BookingStatus.EXPIRED
+        return self.status
+
+    def is_payable(self, now: datetime | None = None) -> bool:
+        return self.effective_status(now) == BookingStatus.PAYMENT_PENDING
+
+    def breakdown(self):
+        """The stored figures as a payments.money.PriceBreakdown (refunds use these, never today's settings)."""
+        return PriceBreakdown(
+            subtotal=self.subtotal, fees=self.fees, tax=self.tax, total=self.total, currency=self.currency
+        )
+
     def line_list(self) -> list:
         """The booking's lines: the ones booking_confirm created them with when
         it hands the booking back (``created_lines``, no query), else the
@@ -158,7 +208,10 @@ class Booking(models.Model):
 class BookingSeat(models.Model):
     """A seat of a booking, with the price paid.
 
-    ``active`` is True while the booking stands and NULL once it is cancelled.
+    ``active`` is True while the booking stands confirmed and NULL otherwise
+    (pending, expired, cancelled): a pending order's claim lives on the show
+    seat (SOLD until ``held_until``), so an unpaid order never blocks the
+    seat's re-sale once its deadline passes; confirming sets it True.
     The unique constraint on (show_seat, active) therefore lets any number of
     cancelled lines share a seat but never two active ones -- on MySQL/MariaDB
     (which have no partial indexes) as well as SQLite, since NULLs never clash

@@ -163,6 +163,17 @@ def show_default_prices(*, screen_id: int | None = None) -> dict[str, Decimal]:
     return {kind: Decimal(str(value)) for kind, value in settings.DEFAULT_SEAT_PRICES.items()}
 
 
+def payments_for_orders(*, orders) -> dict:
+    """{order id: its latest Payment} for a page of orders, in one query."""
+    from payments.models import Payment
+
+    ids = [o.pk for o in orders]
+    latest: dict = {}
+    for payment in Payment.objects.filter(order_id__in=ids).order_by("pk"):
+        latest[payment.order_id] = payment
+    return latest
+
+
 def holds_by_show_for_user(*, user, now: datetime | None = None) -> list[dict]:
     """The user's unexpired holds, one entry per show, soonest show first, for
     My bookings: [{"show", "seats": [names], "expires_at", "seconds_left"}]

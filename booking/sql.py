@@ -18,12 +18,12 @@ from django.db.models import Sum
 from booking.models import SeatStatus, ShowSeat, free_q, held_q, hold_expired
 from catalog.models import Seat
 
-# booking.models.free_q in SQL; parameters: AVAILABLE, LOCKED, now.
-FREE_SQL = "(ss.status = %s OR (ss.status = %s AND ss.held_until <= %s))"
+# booking.models.free_q in SQL; parameters: AVAILABLE, LOCKED, SOLD, now.
+FREE_SQL = "(ss.status = %s OR (ss.status IN (%s, %s) AND ss.held_until <= %s))"
 
 
 def _free_params(at) -> list:
-    return [SeatStatus.AVAILABLE.value, SeatStatus.LOCKED.value, at]
+    return [SeatStatus.AVAILABLE.value, SeatStatus.LOCKED.value, SeatStatus.SOLD.value, at]
 
 
 # --------------------------------------------------------------------------
@@ -55,11 +55,12 @@ class MapTotals(NamedTuple):
 def map_totals_sql(*, show_id: int, now: datetime) -> MapTotals:
     sql = (
         "SELECT COALESCE(SUM(version), 0), COUNT(*), COALESCE(SUM(id), 0),"
-        " COALESCE(SUM(CASE WHEN status = %s AND held_until <= %s THEN 1 ELSE 0 END), 0)"
+        " COALESCE(SUM(CASE WHEN status IN (%s, %s) AND held_until <= %s THEN 1 ELSE 0 END), 0)"
         f" FROM {ShowSeat._meta.db_table} WHERE show_id = %s"
     )
+    at = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [SeatStatus.LOCKED.value, connection.ops.adapt_datetimefield_value(now), show_id])
+        cursor.execute(sql, [SeatStatus.LOCKED.value, SeatStatus.SOLD.value, at, show_id])
         return MapTotals(*(int(value) for value in cursor.fetchone()))
 
 

@@ -11,4 +11,6 @@ urlpatterns = [
     path("bookings/", views.my_bookings, name="my_bookings"),
     path("bookings/<str:code>/", views.booking_detail, name="booking_detail"),
     path("bookings/<str:code>/cancel/", views.booking_cancel_view, name="booking_cancel"),
+    path("payments/test/<str:token>/", views.pay, name="pay"),
+    path("payments/webhooks/<str:provider>", views.payment_webhook, name="payment_webhook"),
 ]

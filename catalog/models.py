@@ -124,6 +124,8 @@ class Show(models.Model):
     price_accessible = models.DecimalField(
         max_digits=8, decimal_places=2, default=Decimal("200.00"), validators=[MinValueValidator(0)]
     )
+    # Set once by booking.services.show_cancel (staff): every order cancelled and refunded.
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["start_time"]
@@ -136,6 +138,10 @@ class Show(models.Model):
     def __str__(self):
         # In the theatre's local time (TIME_ZONE), as staff and moviegoers read it.
         return f"{self.movie.title} @ {self.screen}, {timezone.localtime(self.start_time):%a %d %b %Y %H:%M}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
     # Its page (the seat picker) is booking's: see booking/admin/shows.py and
     # the templates' {% url 'booking:seat_picker' %}; catalog never names booking.

@@ -18,16 +18,17 @@ from catalog.models import Movie, Show, Theatre
 # --------------------------------------------------------------------------
 def shows_on_sale(*, now: datetime | None = None) -> QuerySet[Show]:
     """Shows moviegoers may see and book: their movie is active and they have
-    not started. Pages, the API and the seat services all start from here (a
-    deactivated movie's shows disappear everywhere at once)."""
+    not started, and staff have not cancelled them. Pages, the API and the seat
+    services all start from here (a deactivated movie's shows disappear
+    everywhere at once)."""
     now = now or timezone.now()
-    return Show.objects.filter(movie__is_active=True, start_time__gt=now)
+    return Show.objects.filter(movie__is_active=True, start_time__gt=now, cancelled_at__isnull=True)
 
 
 def show_is_on_sale(*, show: Show, now: datetime | None = None) -> bool:
     """The same rule for a show already loaded (with its movie)."""
     now = now or timezone.now()
-    return show.movie.is_active and show.start_time > now
+    return show.movie.is_active and show.start_time > now and show.cancelled_at is None
 
 
 # --------------------------------------------------------------------------

@@ -6,12 +6,15 @@ correlated subquery so two one-to-many joins never multiply each other);
 Python rolls shows up into report rows while streaming them, so memory stays
 constant however many orders there are: shows are read in keyset pages, and "per day" rows are emitted as soon as the day is done.
 
-Money: ``gross`` is the total of every order that was sold (confirmed, or
-cancelled after it was confirmed); ``refunds`` what went back (the payments
-layer's refunds, and the whole total of a cancelled order that has no payment
-record, i.e. paid at the cinema and voided); ``net = gross - refunds``;
-``fees`` the booking fees inside gross (0 until orders carry a ``fees``
-field). Theatre scoping applies (cinema.permissions.staff_scope_queryset).
+Money, from the order's own fields and payments.Refund: ``gross`` is the
+``total`` of every order that was sold (``confirmed_at`` set: still
+CONFIRMED, or cancelled after it was confirmed; an order never paid, or paid
+too late and refunded, was never sold); ``refunds`` what went back on sold
+orders (their payments.Refund rows that did not fail, and the whole total of a
+cancelled sold order that has no paid payment, i.e. paid at the cinema and
+voided); ``net = gross - refunds``; ``fees`` the booking ``fees`` of the
+orders still CONFIRMED. Theatre scoping applies
+(cinema.permissions.staff_scope_queryset).
 """
 
 from collections.abc import Iterator
@@ -26,10 +29,11 @@ from django.utils import timezone
 from booking.models import Booking, BookingSeat, BookingStatus, ShowSeat
 from catalog.models import Show
 from cinema.permissions import staff_scope_queryset
-from payments.models import Payment, Refund
+from payments.models import Payment, PaymentStatus, Refund
 
 GROUPS = {"day": "Day", "theatre": "Theatre", "movie": "Movie", "all": "Day, theatre and movie"}
 ZERO = Decimal("0.00")
+PAID = [PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED]
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 COLUMNS = [
     "day",
@@ -82,7 +86,7 @@ class ReportRow:
 def _sum_orders(expression, *, statuses) -> Subquery:
     return Coalesce(
         Subquery(
-            Booking.objects.filter(show=OuterRef("pk"), status__in=statuses)
+            Booking.objects.filter(show=OuterRef("pk"), status__in=statuses, confirmed_at__isnull=False)
             .order_by()
             .values("show")
             .annotate(s=Sum(expression))
@@ -114,17 +118,21 @@ def report_shows(*, user, date_from: date, date_to: date, theatre_id: int | None
     )
     capacity = ShowSeat.objects.filter(show=OuterRef("pk")).values("show").annotate(n=Count("pk"))
     refunds = (
-        Refund.objects.filter(payment__order_id__in=Booking.objects.filter(show=OuterRef(OuterRef("pk"))).values("pk"))
+        Refund.objects.filter(
+            payment__order_id__in=Booking.objects.filter(
+                show=OuterRef(OuterRef("pk")), confirmed_at__isnull=False
+            ).values("pk")
+        )
         .exclude(status="FAILED")
         .order_by()
         .values("currency")
         .annotate(s=Sum("amount"))
         .values("s")[:1]
     )
-    has_payment = Exists(Payment.objects.filter(order_id=OuterRef("pk")))
+    has_payment = Exists(Payment.objects.filter(order_id=OuterRef("pk"), status__in=PAID))
     voided = Coalesce(
         Subquery(
-            Booking.objects.filter(show=OuterRef("pk"), status=BookingStatus.CANCELLED)
+            Booking.objects.filter(show=OuterRef("pk"), status=BookingStatus.CANCELLED, confirmed_at__isnull=False)
             .exclude(has_payment)
             .order_by()
             .values("show")
@@ -135,7 +143,6 @@ def report_shows(*, user, date_from: date, date_to: date, theatre_id: int | None
         Value(ZERO),
         output_field=MONEY,
     )
-    fee_field = "fees" if any(f.name == "fees" for f in Booking._meta.fields) else None
     return (
         shows.annotate(
             r_tickets=_count(tickets),
@@ -143,7 +150,7 @@ def report_shows(*, user, date_from: date, date_to: date, theatre_id: int | None
             r_gross=_sum_orders("total", statuses=sold),
             r_refunds=Coalesce(Subquery(refunds, output_field=MONEY), Value(ZERO), output_field=MONEY),
             r_voided=voided,
-            r_fees=_sum_orders(fee_field, statuses=[BookingStatus.CONFIRMED]) if fee_field else Value(ZERO, MONEY),
+            r_fees=_sum_orders("fees", statuses=[BookingStatus.CONFIRMED]),
         )
         .order_by("start_time", "pk")
         .values(

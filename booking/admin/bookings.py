@@ -1,21 +1,40 @@
-"""Bookings in the admin: read-only pages; staff cancel through
-booking.services.booking_cancel."""
+"""Orders (bookings) in the admin: read-only pages with their payments,
+refunds and history; staff cancel through booking.services.booking_cancel
+(which refunds per CANCELLATION_POLICY; staff cancelling: everything)."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from booking.admin.shows import ShowDateFilter
 from booking.exceptions import BookingError, CancellationClosed
 from booking.models import Booking, BookingSeat, BookingStatus
-from booking.services import booking_cancel
+from booking.selectors import payments_for_orders
+from booking.services import booking_cancel, order_refund_preview
 from cinema.admin_helpers import TheatreScopedAdminMixin
 from cinema.admin_helpers import local_text as _local
+from events.selectors import audit_for
+from payments.models import Payment, Refund
+
+User = get_user_model()
+
+
+def _table(headers, rows):
+    """A small read-only table (payments, refunds, history live outside the order's row)."""
+    if not rows:
+        return "—"
+    head = format_html_join("", "<th>{}</th>", ((h,) for h in headers))
+    body = format_html_join(
+        "", "<tr>{}</tr>", ((format_html_join("", "<td>{}</td>", ((c,) for c in row)),) for row in rows)
+    )
+    return format_html('<table class="admin-mini"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>', head, body)
 
 
 class BookingShowDateFilter(ShowDateFilter):
@@ -50,7 +69,17 @@ class BookingAdmin(TheatreScopedAdminMixin, admin.ModelAdmin):
     read-only and cancelling goes through booking.services.booking_cancel.
     """
 
-    list_display = ["code", "customer", "movie", "show_starts", "status", "seat_count", "total", "created_at"]
+    list_display = [
+        "code",
+        "customer",
+        "movie",
+        "show_starts",
+        "status",
+        "payment_status",
+        "seat_count",
+        "total",
+        "created_at",
+    ]
     list_filter = ["status", BookingShowDateFilter, "show__screen__theatre"]
     list_select_related = ["user", "show__movie", "show__screen__theatre"]
     search_fields = ["code", "user__email", "user__name"]
@@ -63,11 +92,23 @@ class BookingAdmin(TheatreScopedAdminMixin, admin.ModelAdmin):
         "user",
         "show",
         "show_starts",
+        "subtotal",
+        "fees",
+        "tax",
         "total",
         "currency",
+        "expires_at",
+        "customer_name",
+        "customer_email",
+        "customer_phone",
         "created_at",
+        "confirmed_at",
         "cancelled_at",
         "cancelled_by",
+        "refund_on_cancel",
+        "payments",
+        "refunds",
+        "history",
     ]
     readonly_fields = fields
     change_form_template = "admin/booking/booking/change_form.html"
@@ -105,6 +146,44 @@ class BookingAdmin(TheatreScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description="show (local time)", ordering="show__start_time")
     def show_starts(self, obj):
         return f"{_local(obj.show.start_time)} · {obj.show.screen}"
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        self._payments = payments_for_orders(orders=changelist.result_list)
+        return changelist
+
+    @admin.display(description="payment")
+    def payment_status(self, obj):
+        payment = getattr(self, "_payments", {}).get(obj.pk)
+        return payment.get_status_display() if payment else "—"
+
+    @admin.display(description="refund if cancelled now (staff: everything)")
+    def refund_on_cancel(self, obj):
+        if obj.status != BookingStatus.CONFIRMED:
+            return "—"
+        staff = User(pk=0, is_staff=True)  # staff cancelling someone's order
+        return f"{order_refund_preview(order=obj, by=staff)} {obj.currency}"
+
+    @admin.display(description="payments")
+    def payments(self, obj):
+        rows = [
+            (p.pk, p.provider, p.get_status_display(), f"{p.amount} {p.currency}", p.reference, p.failure_message)
+            for p in Payment.objects.filter(order_id=obj.pk).order_by("pk")
+        ]
+        return _table(["id", "provider", "status", "amount", "reference", "failure"], rows)
+
+    @admin.display(description="refunds")
+    def refunds(self, obj):
+        rows = [
+            (r.pk, r.get_status_display(), f"{r.amount} {r.currency}", r.reason, r.key, r.failure_message)
+            for r in Refund.objects.filter(payment__order_id=obj.pk).order_by("pk")
+        ]
+        return _table(["id", "status", "amount", "reason", "key", "failure"], rows)
+
+    @admin.display(description="history (audit log)")
+    def history(self, obj):
+        rows = [(_local(e.occurred_at), e.type) for e in audit_for(order_id=obj.pk)]
+        return _table(["when", "event"], rows)
 
     @admin.display(description="seats", ordering="seat_total")
     def seat_count(self, obj):
@@ -173,7 +252,7 @@ class BookingAdmin(TheatreScopedAdminMixin, admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["can_cancel"] = (
             obj is not None
-            and obj.status == BookingStatus.CONFIRMED
+            and obj.effective_status() in (BookingStatus.CONFIRMED, BookingStatus.PAYMENT_PENDING)
             and obj.show.start_time > timezone.now()
             and self.has_change_permission(request)
         )

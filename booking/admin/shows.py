@@ -22,7 +22,7 @@ from booking.exceptions import BookingError
 from booking.forms_admin import ShowAdminForm, ShowBulkScheduleForm
 from booking.models import Booking, ShowSeat, seat_counts_annotation
 from booking.selectors import seat_counts, seat_grid, seat_map_for_show, show_default_prices
-from booking.services import show_delete, show_schedule
+from booking.services import show_cancel, show_delete, show_schedule
 from catalog.models import Show
 from cinema.admin_helpers import (
     LocalDateHierarchyChangeList,
@@ -77,8 +77,9 @@ class ShowDateFilter(admin.SimpleListFilter):
 @admin.register(Show)
 class ShowAdmin(TheatreScopedAdminMixin, ServicesOwnTheTransactionMixin, admin.ModelAdmin):
     form = ShowAdminForm
-    list_display = ["movie", "where", "starts", "sold", "held", "free", "occupancy", "admitted"]
+    list_display = ["movie", "where", "starts", "sold", "held", "free", "occupancy", "admitted", "cancelled"]
     list_display_links = ["movie"]
+    actions = ["cancel_shows"]
     list_filter = [ShowDateFilter, "screen__theatre", "movie"]
     list_select_related = ["movie", "screen__theatre"]
     search_fields = ["movie__title", "screen__name", "screen__theatre__name"]
@@ -151,6 +152,30 @@ class ShowAdmin(TheatreScopedAdminMixin, ServicesOwnTheTransactionMixin, admin.M
     @admin.display(description="admitted / sold", ordering="admitted_count")
     def admitted(self, obj):
         return f"{obj.admitted_count} / {obj.sold_count}"
+
+    @admin.display(description="cancelled", boolean=True, ordering="cancelled_at")
+    def cancelled(self, obj):
+        return obj.cancelled_at is not None
+
+    @admin.action(
+        description="Cancel selected shows (cancel and fully refund every order, release holds, email buyers)",
+        permissions=["change"],
+    )
+    def cancel_shows(self, request, queryset):
+        done = []
+        for show in queryset:
+            try:
+                outcome = show_cancel(show=show, by=request.user)
+            except BookingError as exc:
+                self.message_user(request, f"{show}: {exc.message}", messages.ERROR)
+                continue
+            if not outcome.already:
+                done.append((show, outcome.orders_cancelled))
+                self.log_change(request, show, f"Cancelled the show ({outcome.orders_cancelled} orders refunded).")
+        for show, n in done:
+            self.message_user(
+                request, f"Cancelled {show}: {n} order{'s' if n != 1 else ''} cancelled and refunded.", messages.SUCCESS
+            )
 
     @admin.display(description="% sold", ordering="occupancy_pct")
     def occupancy(self, obj):

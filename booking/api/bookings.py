@@ -3,16 +3,18 @@ read and cancel bookings, and a show's bookings for staff."""
 
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from booking import selectors, services
 from booking.api.common import MAX_IDS
-from booking.api.serializers import BookingOutputSerializer, StaffBookingOutputSerializer
-from booking.models import Booking
+from booking.api.serializers import BookingOutputSerializer, CancelOutputSerializer, StaffBookingOutputSerializer
+from booking.models import Booking, ShowSeat
 from catalog.models import Show
 from cinema.api import IsStaff, errors, id_field
 from cinema.permissions import staff_scope_queryset, staff_theatre_ids
@@ -39,11 +41,35 @@ class BookingListApi(APIView):
     OutputSerializer = BookingOutputSerializer
 
     class InputSerializer(serializers.Serializer):
-        show_id = id_field()
+        class CustomerSerializer(serializers.Serializer):
+            name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+            email = serializers.EmailField(required=False, allow_blank=True)
+            phone = serializers.RegexField(r"^\+?[0-9 ()-]{4,31}$", max_length=32, required=False, allow_blank=True)
+
+        show_id = id_field(required=False)
         seat_id = id_field(required=False)
         seat_ids = serializers.ListField(child=id_field(), min_length=1, max_length=MAX_IDS, required=False)
+        hold_id = serializers.RegexField(
+            r"^[0-9]{1,18}-[0-9]{1,18}$",
+            required=False,
+            help_text='Order every seat of your hold (its id from /holds, "<show_id>-<user_id>") instead.',
+        )
+        customer = CustomerSerializer(required=False, help_text="Who the tickets are for (optional).")
 
         def validate(self, attrs):
+            if "hold_id" in attrs:
+                if {"show_id", "seat_id", "seat_ids"} & set(attrs):
+                    raise serializers.ValidationError("Send either hold_id or show_id with seat_ids.")
+                show_id, user_id = (int(part) for part in attrs["hold_id"].split("-"))
+                user = self.context["request"].user
+                if user_id != user.pk:
+                    raise NotFound("No such hold.")
+                held = ShowSeat.objects.held_by(user, timezone.now()).filter(show_id=show_id)
+                # No live hold: only an idempotent replay can still succeed (the service says so).
+                attrs["show_id"], attrs["seat_ids"] = show_id, sorted(held.values_list("pk", flat=True))
+                return attrs
+            if "show_id" not in attrs:
+                raise serializers.ValidationError({"show_id": ["This field is required."]})
             if ("seat_id" in attrs) == ("seat_ids" in attrs):
                 raise serializers.ValidationError("Send either seat_id or seat_ids.")
             ids = attrs.pop("seat_ids", None) or [attrs.pop("seat_id")]
@@ -57,13 +83,17 @@ class BookingListApi(APIView):
         tags=["bookings"],
     )
     def get(self, request):
-        bookings = selectors.bookings_for_user(user=request.user)
-        return Response(self.OutputSerializer(bookings, many=True).data)
+        bookings = list(selectors.bookings_for_user(user=request.user))
+        context = {"payments": selectors.payments_for_orders(orders=bookings)}
+        return Response(self.OutputSerializer(bookings, many=True, context=context).data)
 
     @extend_schema(
         operation_id="bookings_create",
-        summary="Book the seats you hold",
+        summary="Create an order of the seats you hold (same resource as /orders)",
         description=(
+            "With PAYMENT_PROVIDER=none (or a total of 0) the order is CONFIRMED at once; otherwise "
+            "it is PAYMENT_PENDING until paid (`payment.checkout_url`, or confirm-payment) before "
+            "`expires_at`, and its seats are yours until then. "
             "Send an `Idempotency-Key` header (up to 255 characters) to make retries safe: "
             "the same key and body replays the first response; the same key with another "
             "body answers 422 IDEMPOTENCY_KEY_REUSED; while the first is still running, 409 "
@@ -79,14 +109,14 @@ class BookingListApi(APIView):
                 404,
                 422,
                 503,
-                e409="SEAT_NOT_HELD, HOLD_EXPIRED, SHOW_STARTED or IDEMPOTENCY_IN_PROGRESS.",
+                e409="SEAT_NOT_HELD, HOLD_EXPIRED, SHOW_STARTED, SHOW_CANCELLED or IDEMPOTENCY_IN_PROGRESS.",
             ),
         },
         tags=["bookings"],
     )
     def post(self, request):
         key = services.idempotency_key_clean(request.headers.get("Idempotency-Key"))
-        data = self.InputSerializer(data=request.data)
+        data = self.InputSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         values = data.validated_data
         show = get_object_or_404(Show.objects.select_related("movie", "screen__theatre"), pk=values["show_id"])
@@ -95,8 +125,15 @@ class BookingListApi(APIView):
             user=request.user,
             show=show,
             seat_ids=values["seat_ids"],
+            customer=values.get("customer"),
+            base_url=request.build_absolute_uri("/"),
             idempotency_key=key,
-            fingerprint=services.request_fingerprint(values) if key else "",
+            # A hold's seats are gone once ordered: a retry is recognised by what it sent.
+            fingerprint=services.request_fingerprint(
+                {k: v for k, v in values.items() if k != "seat_ids"} if "hold_id" in values else values
+            )
+            if key
+            else "",
             # The answer is stored with the key, in the booking's transaction.
             respond=lambda booking: (status.HTTP_201_CREATED, render(booking).data),
         )
@@ -105,7 +142,7 @@ class BookingListApi(APIView):
             response = Response(record.response_body, status=record.response_status)
             response["Idempotent-Replayed"] = "true"
             return response
-        if record is not None and not outcome.replayed:
+        if record is not None and not outcome.replayed and record.response_status is not None:
             body = record.response_body
         elif outcome.replayed:
             body = render(_booking_queryset().get(pk=outcome.booking.pk)).data
@@ -136,20 +173,42 @@ class BookingDetailApi(APIView):
 
 class BookingCancelApi(APIView):
     permission_classes = [IsAuthenticated]
-    OutputSerializer = BookingOutputSerializer
+    OutputSerializer = CancelOutputSerializer
 
     @extend_schema(
         operation_id="bookings_cancel",
-        summary="Cancel a booking before the show starts (owner or staff); again is a no-op",
+        summary="Cancel an order before the show starts (owner or staff); again is a no-op",
+        description=(
+            "A paid order is refunded per CANCELLATION_POLICY (the booking fee is kept unless staff "
+            "cancel): `refund {amount, status}`. GET answers the same shape with the refund this "
+            "cancellation would give (status PREVIEW) without cancelling."
+        ),
         request=None,
         responses={200: OutputSerializer, **errors(401, 404, 503, e409="CANCELLATION_CLOSED.")},
         tags=["bookings"],
     )
     def post(self, request, booking_id):
         booking = get_object_or_404(_visible_bookings(request.user), pk=booking_id)
-        services.booking_cancel(booking=booking, by=request.user)
+        cancelled = services.booking_cancel(booking=booking, by=request.user)
         booking = _booking_queryset().get(pk=booking.pk)
+        booking.refund = cancelled.__dict__.get("refund")
+        if booking.refund is not None:
+            booking.refund.refresh_from_db()  # paid back after commit: its status now
         return Response(self.OutputSerializer(booking).data)
+
+    @extend_schema(
+        operation_id="bookings_cancel_preview",
+        summary="The refund cancelling now would give (nothing changes)",
+        responses={200: OutputSerializer, **errors(401, 404)},
+        tags=["bookings"],
+    )
+    def get(self, request, booking_id):
+        booking = get_object_or_404(_visible_bookings(request.user), pk=booking_id)
+        body = self.OutputSerializer(booking).data
+        if booking.status != "CANCELLED":
+            amount = services.order_refund_preview(order=booking, by=request.user)
+            body["refund"] = {"id": None, "amount": f"{amount:.2f}", "status": "PREVIEW"}
+        return Response(body)
 
 
 class ShowBookingListApi(APIView):
@@ -164,5 +223,6 @@ class ShowBookingListApi(APIView):
     )
     def get(self, request, show_id):
         show = get_object_or_404(staff_scope_queryset(Show.objects.all(), request.user), pk=show_id)
-        bookings = _booking_queryset().select_related("user").filter(show=show).order_by("-created_at", "-pk")
-        return Response(self.OutputSerializer(bookings, many=True).data)
+        bookings = list(_booking_queryset().select_related("user").filter(show=show).order_by("-created_at", "-pk"))
+        context = {"payments": selectors.payments_for_orders(orders=bookings)}
+        return Response(self.OutputSerializer(bookings, many=True, context=context).data)

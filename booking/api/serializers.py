@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from booking.models import BookingStatus, SeatStatus
@@ -53,9 +54,22 @@ class ShowOutputSerializer(serializers.Serializer):
     seats_held = serializers.IntegerField(source="counts.held")
     seats_sold = serializers.IntegerField(source="counts.sold")
     seats_total = serializers.IntegerField(source="counts.total")
+    status = serializers.SerializerMethodField(
+        help_text="AVAILABLE, FILLING_FAST (60 % sold), ALMOST_FULL (90 %), SOLD_OUT or CANCELLED."
+    )
 
     def get_currency(self, obj) -> str:
         return settings.CURRENCY
+
+    def get_status(self, obj) -> str:
+        if obj.cancelled_at is not None:
+            return "CANCELLED"
+        counts = obj.counts
+        total, sold = counts["total"], counts["sold"]
+        if total and counts["free"] == 0:
+            return "SOLD_OUT"
+        share = sold / total if total else 0
+        return "ALMOST_FULL" if share >= 0.9 else "FILLING_FAST" if share >= 0.6 else "AVAILABLE"
 
 
 class SeatOutputSerializer(serializers.Serializer):
@@ -155,24 +169,84 @@ class BookingShowOutputSerializer(serializers.Serializer):
     end_time = UTCDateTimeField()
 
 
+class PaymentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    provider = serializers.CharField()
+    status = serializers.CharField(help_text="PENDING, SUCCEEDED, FAILED, PARTIALLY_REFUNDED or REFUNDED.")
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    currency = serializers.CharField()
+    checkout_url = serializers.CharField(help_text="Where the buyer pays (the test provider's hosted page).")
+    failure_message = serializers.CharField()
+
+
+class RefundOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True)
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    status = serializers.CharField(help_text="PENDING, SUCCEEDED or FAILED (NONE: nothing to refund).")
+
+
+def order_payment(obj, context):
+    """The order's payment: handed over by the service, looked up in the
+    view's batch (context["payments"]), or read."""
+    if "created_payment" in obj.__dict__:
+        return obj.created_payment
+    payments = context.get("payments")
+    if payments is not None:
+        return payments.get(obj.pk)
+    from payments.selectors import payment_for_order
+
+    return payment_for_order(order_id=obj.pk)
+
+
 class BookingOutputSerializer(serializers.Serializer):
     booking_id = serializers.IntegerField(source="pk")
     id = serializers.IntegerField(source="pk")
     code = serializers.CharField(help_text="Short booking code for the ticket.")
-    status = serializers.ChoiceField(choices=BookingStatus.choices)
+    status = serializers.ChoiceField(
+        choices=BookingStatus.choices,
+        source="effective_status",
+        help_text="PAYMENT_PENDING, CONFIRMED, EXPIRED (not paid in time) or CANCELLED.",
+    )
     message = serializers.SerializerMethodField()
     show_id = serializers.IntegerField()
     show = BookingShowOutputSerializer()
     seats = BookingSeatOutputSerializer(source="line_list", many=True)
-    total = serializers.DecimalField(max_digits=10, decimal_places=2)
+    subtotal = serializers.DecimalField(max_digits=10, decimal_places=2, help_text="The seats' prices.")
+    fees = serializers.DecimalField(max_digits=10, decimal_places=2, help_text="Booking fee.")
+    tax = serializers.DecimalField(max_digits=10, decimal_places=2, help_text="Tax on the booking fee.")
+    total = serializers.DecimalField(max_digits=10, decimal_places=2, help_text="subtotal + fees + tax.")
     currency = serializers.CharField()
+    expires_at = UTCDateTimeField(allow_null=True, help_text="Payment deadline of a PAYMENT_PENDING order.")
+    payment = serializers.SerializerMethodField()
     created_at = UTCDateTimeField()
+    confirmed_at = UTCDateTimeField(allow_null=True)
     cancelled_at = UTCDateTimeField(allow_null=True)
 
+    @extend_schema_field(PaymentOutputSerializer(allow_null=True))
+    def get_payment(self, obj):
+        payment = order_payment(obj, self.context)
+        return PaymentOutputSerializer(payment).data if payment is not None else None
+
     def get_message(self, obj) -> str:
-        if obj.status == "CANCELLED":
+        status = obj.effective_status()
+        if status == "CANCELLED":
             return "Booking cancelled."
+        if status == "PAYMENT_PENDING":
+            return "Pay before expires_at to keep these seats."
+        if status == "EXPIRED":
+            return "Not paid in time: the seats were released."
         return "Ticket sent to your email."
+
+
+class CancelOutputSerializer(BookingOutputSerializer):
+    refund = serializers.SerializerMethodField()
+
+    @extend_schema_field(RefundOutputSerializer)
+    def get_refund(self, obj):
+        refund = obj.__dict__.get("refund")
+        if refund is None:
+            return {"id": None, "amount": "0.00", "status": "NONE"}
+        return RefundOutputSerializer(refund).data
 
 
 class StaffBookingOutputSerializer(BookingOutputSerializer):

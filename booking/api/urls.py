@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking.api import bookings, screens, seats, shows
+from booking.api import bookings, orders, screens, seats, shows
 
 urlpatterns = [
     path("movies/<id:movie_id>/shows", shows.MovieShowListApi.as_view(), name="api-movie-shows"),
@@ -13,6 +13,11 @@ urlpatterns = [
     path("bookings", bookings.BookingListApi.as_view(), name="api-bookings"),
     path("bookings/<id:booking_id>", bookings.BookingDetailApi.as_view(), name="api-booking"),
     path("bookings/<id:booking_id>/cancel", bookings.BookingCancelApi.as_view(), name="api-booking-cancel"),
+    path("orders", orders.OrderListApi.as_view(), name="api-orders"),
+    path("orders/<id:booking_id>", orders.OrderDetailApi.as_view(), name="api-order"),
+    path("orders/<id:booking_id>/cancel", orders.OrderCancelApi.as_view(), name="api-order-cancel"),
+    path("orders/<id:order_id>/confirm-payment", orders.OrderConfirmPaymentApi.as_view(), name="api-order-pay"),
+    path("shows/<id:show_id>/cancel", orders.ShowCancelApi.as_view(), name="api-show-cancel"),
     path("screens", screens.ScreenListApi.as_view(), name="api-screens"),
     path("screens/<id:screen_id>", screens.ScreenDetailApi.as_view(), name="api-screen"),
 ]

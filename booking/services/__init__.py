@@ -2,8 +2,9 @@
 goes through this package; the HTML views, the API and the admin all call it.
 
 By concern: locking.py (the durable transaction, user and seat locks),
-holds.py (hold, replace, best available, release), bookings.py (confirm,
-cancel, idempotency, emails), scheduling.py (shows, screen edits). Import the
+holds.py (hold, replace, best available, release), bookings.py (create an
+order, cancel, idempotency, emails), orders.py (pay, webhooks, late payment,
+refunds, expiry, show cancel), scheduling.py (shows, screen edits). Import the
 public names from here: ``from booking.services import seats_hold``.
 """
 
@@ -16,6 +17,7 @@ from booking.services.bookings import (
     booking_send_confirmation,
     idempotency_key_clean,
     idempotency_purge,
+    order_checkout_start,
     request_fingerprint,
 )
 from booking.services.holds import (
@@ -29,6 +31,17 @@ from booking.services.holds import (
     seats_release_all,
 )
 from booking.services.locking import DEADLOCK_RETRIES, lock_error, locked, seats_lock, user_lock
+from booking.services.orders import (
+    ShowCancelOutcome,
+    WebhookOutcome,
+    order_pay,
+    order_record_charge,
+    order_refund_of,
+    order_refund_preview,
+    orders_expire_overdue,
+    payment_webhook_receive,
+    show_cancel,
+)
 from booking.services.scheduling import (
     screen_layout_update,
     screen_update,
@@ -52,6 +65,16 @@ __all__ = [
     "idempotency_key_clean",
     "idempotency_purge",
     "lock_error",
+    "ShowCancelOutcome",
+    "WebhookOutcome",
+    "order_checkout_start",
+    "order_pay",
+    "order_record_charge",
+    "order_refund_of",
+    "order_refund_preview",
+    "orders_expire_overdue",
+    "payment_webhook_receive",
+    "show_cancel",
     "locked",
     "request_fingerprint",
     "screen_layout_update",

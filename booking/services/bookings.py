@@ -1,14 +1,15 @@
-"""Bookings: confirm the user's holds, cancel, idempotent retries, emails."""
+"""Orders (bookings): create one from the user's holds, cancel, idempotent retries, emails.
+Paying, webhooks, expiry and show cancellation are in orders.py."""
 
 import hashlib
 import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from booking.exceptions import (
@@ -20,18 +21,26 @@ from booking.exceptions import (
     NotAllowed,
     SeatNotHeld,
     SeatUnavailable,
+    ShowCancelled,
 )
 from booking.models import Booking, BookingSeat, BookingStatus, IdempotencyRecord, SeatStatus, ShowSeat
 from booking.services import emails
 from booking.services.common import (
     seat_ids_clean,
     seats_check_known,
+    seats_claim_for_order,
     seats_end_hold,
-    seats_set_free,
     show_ensure_not_started,
 )
+from booking.services.events import count_order, order_event
 from booking.services.locking import locked, seats_lock, user_lock
+from booking.services.orders import order_cancel_locked, order_refund_of
 from catalog.models import Seat, Show
+from cinema import metrics
+from cinema.errors import DomainError
+from events.models import EventType
+from payments.providers import get_provider
+from payments.services import order_price, payment_create, payment_record_checkout
 
 CODE_ATTEMPTS = 5
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -168,58 +177,172 @@ def _sell(ids: list[int], lines: list[BookingSeat], now: datetime) -> None:
 
 
 @locked
-def booking_confirm(
+def _order_place(
     *,
     user,
     show: Show,
     seat_ids,
-    idempotency_key: str | None = None,
-    fingerprint: str = "",
-    respond=None,
-    now: datetime | None = None,
+    customer: dict | None,
+    idempotency_key: str | None,
+    fingerprint: str,
+    respond,
+    now: datetime,
 ) -> BookingOutcome:
-    """Turn the user's unexpired holds into a confirmed booking, all or nothing.
-
-    With an idempotency key, a retry (same key, same fingerprint) replays the
-    first booking (even after the show started); a different body raises
-    IdempotencyKeyReused. A failed call stores no record. Locks the user row,
-    then the show seats in pk order. Raises ShowStarted, InvalidRequest,
-    SeatNotHeld, HoldExpired, IdempotencyKeyReused, IdempotencyInProgress. The
-    confirmation email is sent after commit.
-
-    The booking comes back with its lines (``booking.line_list()`` reads them
-    without a query). ``respond(booking) -> (status, body)``, when given with a
-    key, is the response to remember for retries: it is stored with the key in
-    one INSERT, in the booking's transaction.
-    """
-    now = now or timezone.now()
-    ids = seat_ids_clean(seat_ids)
     idempotency_key = idempotency_key_clean(idempotency_key)
     user_lock(user)
     if idempotency_key:
         replay = _find_key(user, idempotency_key, fingerprint, now)
         if replay is not None:
             return replay
+    ids = seat_ids_clean(seat_ids)
     show_ensure_not_started(show, now)
     seats = seats_lock(show, ids)
     seats_check_known(seats, ids)
+    # A staff show cancel locks every seat of the show: read its mark after our locks.
+    if Show.objects.filter(pk=show.pk, cancelled_at__isnull=False).exists():
+        raise ShowCancelled("This show has been cancelled.", show_id=show.pk)
     _check_held(user, seats, now)
     lines = _priced_lines(show, seats)
+    breakdown = order_price(line_prices=[line.price for line in lines], currency=settings.CURRENCY)
+    pay = get_provider().takes_payment and breakdown.total > 0
+    expires_at = now + timedelta(seconds=settings.PAYMENT_WINDOW_SECONDS) if pay else None
+    customer = customer or {}
     booking = _create_booking(
         user=user,
         show=show,
-        total=sum((line.price for line in lines), Decimal("0.00")),
-        currency=settings.CURRENCY,
+        status=BookingStatus.PAYMENT_PENDING if pay else BookingStatus.CONFIRMED,
+        subtotal=breakdown.subtotal,
+        fees=breakdown.fees,
+        tax=breakdown.tax,
+        total=breakdown.total,
+        currency=breakdown.currency,
+        expires_at=expires_at,
+        confirmed_at=None if pay else now,
+        customer_name=customer.get("name") or "",
+        customer_email=customer.get("email") or "",
+        customer_phone=customer.get("phone") or "",
     )
     for line in lines:
         line.booking = booking
-    _sell(ids, lines, now)
+    payment = None
+    if pay:
+        # The seats are the buyer's until expires_at: SOLD with that deadline
+        # (booking.models.free_q), lines inactive until the money arrives.
+        for line in lines:
+            line.active = None
+        BookingSeat.objects.bulk_create(lines)
+        seats_claim_for_order(ids, user=user, until=expires_at, now=now)
+        payment = payment_create(order_id=booking.pk, amount=breakdown.total, currency=breakdown.currency)
+    else:
+        _sell(ids, lines, now)
     booking.created_lines = lines
-    record = _remember_key(user, idempotency_key, fingerprint, booking, respond) if idempotency_key else None
-    # Queued after commit (so the booking's transaction has no email row to
-    # write) and sent then, outside any lock; a failed send is retried.
-    transaction.on_commit(lambda: emails.email_order_confirmed(booking_id=booking.pk))
+    booking.created_payment = payment
+    order_event(
+        EventType.ORDER_CREATED,
+        booking,
+        now=now,
+        seat_ids=ids,
+        status=booking.status,
+        subtotal=booking.subtotal,
+        fees=booking.fees,
+        tax=booking.tax,
+        total=booking.total,
+        currency=booking.currency,
+        expires_at=expires_at,
+    )
+    if not pay:
+        order_event(
+            EventType.BOOKING_CONFIRMED,
+            booking,
+            now=now,
+            seat_ids=ids,
+            total=booking.total,
+            currency=booking.currency,
+            confirmed_at=now,
+        )
+    answer = respond if not pay else None  # a pending order's answer changes (checkout_url): re-read on replay
+    record = _remember_key(user, idempotency_key, fingerprint, booking, answer) if idempotency_key else None
+    count_order("created")
+    if not pay:
+        count_order("confirmed")
+        # Queued after commit (so the booking's transaction has no email row to
+        # write) and sent then, outside any lock; a failed send is retried.
+        transaction.on_commit(lambda: emails.email_order_confirmed(booking_id=booking.pk))
     return BookingOutcome(booking=booking, record=record)
+
+
+def booking_confirm(
+    *,
+    user,
+    show: Show,
+    seat_ids,
+    customer: dict | None = None,
+    idempotency_key: str | None = None,
+    fingerprint: str = "",
+    respond=None,
+    base_url: str = "",
+    now: datetime | None = None,
+) -> BookingOutcome:
+    """Turn the user's unexpired holds into an order, all or nothing (the one
+    way to create an order: `POST /api/v1/bookings`, `/orders`, checkout).
+
+    With PAYMENT_PROVIDER=none, or a total of 0, the order is CONFIRMED at
+    once and the ticket email goes after commit. Otherwise it is
+    PAYMENT_PENDING with a Payment of its total, its seats the buyer's until
+    ``expires_at`` (now + PAYMENT_WINDOW_SECONDS); after commit, outside any
+    lock, the provider is asked where to pay (``order_checkout_start``).
+
+    With an idempotency key, a retry (same key, same fingerprint) replays the
+    first order (even after the show started); a different body raises
+    IdempotencyKeyReused. A failed call stores no record. Locks the user row,
+    then the show seats in pk order. Raises ShowStarted, ShowCancelled,
+    InvalidRequest, SeatNotHeld, HoldExpired, IdempotencyKeyReused,
+    IdempotencyInProgress.
+
+    The booking comes back with its lines (``booking.line_list()`` reads them
+    without a query). ``respond(booking) -> (status, body)``, when given with a
+    key, is the response to remember for retries of a confirmed order: it is
+    stored with the key in one INSERT, in the booking's transaction.
+    """
+    now = now or timezone.now()
+    try:
+        outcome = _order_place(
+            user=user,
+            show=show,
+            seat_ids=seat_ids,
+            customer=customer,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            respond=respond,
+            now=now,
+        )
+    except DomainError:
+        metrics.order_outcome(outcome="refused")
+        raise
+    payment = outcome.booking.__dict__.get("created_payment")
+    if payment is not None:
+        outcome.booking.created_payment = order_checkout_start(
+            order=outcome.booking, payment=payment, base_url=base_url
+        )
+    return outcome
+
+
+def order_checkout_start(*, order: Booking, payment, base_url: str = ""):
+    """Ask the provider where the buyer pays (network: call it outside any
+    transaction) and record the answer. A provider that is down leaves the
+    payment without a checkout URL; the order page asks again. Returns the payment."""
+    from payments.exceptions import ProviderUnavailable
+
+    base = base_url.rstrip("/")
+    try:
+        checkout = get_provider(payment.provider).start(
+            payment,
+            page_url=base + reverse("booking:pay", args=[payment.checkout_token]),
+            return_url=base + reverse("booking:booking_detail", args=[order.code]),
+        )
+    except ProviderUnavailable:
+        return payment
+    return payment_record_checkout(payment=payment, checkout_url=checkout.url, reference=checkout.reference)
 
 
 # --------------------------------------------------------------------------
@@ -227,30 +350,28 @@ def booking_confirm(
 # --------------------------------------------------------------------------
 @locked
 def booking_cancel(*, booking: Booking, by, now: datetime | None = None) -> Booking:
-    """Cancel a booking before its show starts; its seats are free at once.
+    """Cancel an order before its show starts; its seats are free at once, and
+    a paid order is refunded per CANCELLATION_POLICY (all of it, fees too,
+    when staff cancel someone else's order). The refund is recorded here
+    (once: key ``cancel:<order id>``) and paid back after commit.
 
-    Locks the canceller's user row, the booking row, then its show seats in pk
-    order. Cancelling twice is harmless (returns the booking unchanged). Raises
-    NotAllowed (not the owner nor staff) and CancellationClosed (show started).
+    Locks the canceller's user row, the order row, then its show seats in pk
+    order, then the payment. Cancelling twice is harmless (returns the order
+    unchanged), as is cancelling an order that expired. Raises NotAllowed (not
+    the owner nor staff) and CancellationClosed (show started). The order
+    comes back with ``refund`` (the Refund or None).
     """
     now = now or timezone.now()
     user_lock(by)
-    booking = Booking.objects.select_for_update().select_related("show").get(pk=booking.pk)
+    booking = Booking.objects.select_for_update().select_related("show", "user").get(pk=booking.pk)
     if booking.user_id != by.pk and not by.is_staff:
         raise NotAllowed("You can only cancel your own bookings.")
-    if booking.status == BookingStatus.CANCELLED:
+    if booking.status == BookingStatus.CANCELLED or booking.effective_status(now) == BookingStatus.EXPIRED:
+        booking.refund = order_refund_of(booking)
         return booking
     if booking.show.start_time <= now:
         raise CancellationClosed("This show has started, so the booking can no longer be cancelled.")
-    seat_ids = list(booking.lines.filter(active=True).values_list("show_seat_id", flat=True))
-    seats_lock(booking.show, seat_ids)
-    booking.lines.filter(active=True).update(active=None)
-    seats_set_free(seat_ids)
-    booking.status = BookingStatus.CANCELLED
-    booking.cancelled_at = now
-    booking.cancelled_by = by
-    booking.save(update_fields=["status", "cancelled_at", "cancelled_by"])
-    transaction.on_commit(lambda: emails.email_order_cancelled(booking_id=booking.pk))
+    order_cancel_locked(order=booking, by=by, by_staff=by.is_staff and booking.user_id != by.pk, now=now)
     return booking
 
 

@@ -5,12 +5,15 @@ from datetime import datetime
 from django.db.models import F
 from django.utils import timezone
 
-from booking.exceptions import InvalidRequest, ShowStarted
+from booking.exceptions import InvalidRequest, ShowCancelled, ShowStarted
 from booking.models import SeatStatus, ShowSeat
 from catalog.models import Show
 
 
 def show_ensure_not_started(show: Show, now: datetime) -> None:
+    """ShowCancelled (staff cancelled it) or ShowStarted: nothing more can be held or bought."""
+    if show.cancelled_at is not None:
+        raise ShowCancelled("This show has been cancelled.", show_id=show.pk)
     if show.start_time <= now:
         raise ShowStarted("This show has already started.", show_id=show.pk)
 
@@ -49,3 +52,27 @@ def seats_end_hold(pks, *, status: str, now: datetime | None = None) -> None:
 
 def seats_set_free(pks) -> None:
     seats_end_hold(pks, status=SeatStatus.AVAILABLE)
+
+
+def seats_claim_for_order(pks, *, user, until: datetime, now: datetime) -> None:
+    """Mark the seats SOLD to an unpaid order of ``user`` until ``until`` (its
+    expires_at): taken until then, free once it passes (booking.models.free_q)."""
+    ShowSeat.objects.filter(pk__in=pks).update(
+        status=SeatStatus.SOLD,
+        held_by=user.pk,
+        held_at=now,
+        held_until=until,
+        version=F("version") + 1,
+        updated_at=now,
+    )
+
+
+def seat_is_claimed_by(seat: ShowSeat, order) -> bool:
+    """The seat is still claimed by this unpaid order (SOLD to its buyer with its deadline)."""
+    return (
+        seat.status == SeatStatus.SOLD
+        and seat.held_by_id == order.user_id
+        and seat.held_until is not None
+        and order.expires_at is not None
+        and seat.held_until == order.expires_at
+    )

@@ -118,7 +118,7 @@ def _message(booking: Booking, *, subject: str, template: str, context: dict, pa
     message = EmailMultiAlternatives(
         subject=one_line(subject),
         body=render_to_string(f"booking/email/{template}.txt", context),
-        to=[booking.user.email],
+        to=[booking.customer_email or booking.user.email],
         headers=_headers(params),
     )
     message.attach_alternative(render_to_string(f"booking/email/{template}.html", context), "text/html")
@@ -150,11 +150,12 @@ def _build_cancelled(params: dict, *, show_cancelled: bool) -> EmailMultiAlterna
     if booking is None:
         return None
     title = booking.show.movie.title
-    subject = (
-        f"Show cancelled: {title} – booking {booking.code}"
-        if show_cancelled
-        else f"Booking cancelled: {title} – booking {booking.code}"
-    )
+    if show_cancelled:
+        subject = f"Show cancelled: {title} – booking {booking.code}"
+    elif booking.status == BookingStatus.EXPIRED:
+        subject = f"Paid too late, refunded: {title} – booking {booking.code}"
+    else:
+        subject = f"Booking cancelled: {title} – booking {booking.code}"
     message = _message(
         booking,
         subject=subject,

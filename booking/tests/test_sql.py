@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from booking import sql
@@ -18,9 +19,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def scene():
-    """A show with every kind of seat: free, held, held by the viewer, expired, sold."""
+    """A show with every kind of seat: free, held, held by the viewer, expired,
+    sold, and claimed by unpaid orders (one within its deadline, one past it)."""
     now = timezone.now()
-    show = make_show("SSPP\nRRAA")
+    show = make_show("SSPP\nRRAA\nSSSS")
     viewer, other = UserFactory(), UserFactory()
     earlier = now - timedelta(hours=1)
     seats_hold(user=other, show=show, seat_ids=seat_ids(show, "A1"), now=earlier)  # expired by now
@@ -28,6 +30,11 @@ def scene():
     seats_hold(user=viewer, show=show, seat_ids=seat_ids(show, "A3", "A4"), now=now)
     seats_hold(user=other, show=show, seat_ids=seat_ids(show, "B1", "B2"), now=now)
     booking_confirm(user=other, show=show, seat_ids=seat_ids(show, "B1"), now=now)
+    with override_settings(PAYMENT_PROVIDER="test"):
+        seats_hold(user=other, show=show, seat_ids=seat_ids(show, "C1"), now=earlier)
+        booking_confirm(user=other, show=show, seat_ids=seat_ids(show, "C1"), now=earlier)  # unpaid, overdue
+        seats_hold(user=other, show=show, seat_ids=seat_ids(show, "C2"), now=now)
+        booking_confirm(user=other, show=show, seat_ids=seat_ids(show, "C2"), now=now)  # unpaid, in time
     return show, viewer, now
 
 
@@ -44,7 +51,7 @@ def test_map_totals_agree(scene):
     show, _, now = scene
     for at in (now, now + timedelta(hours=1)):
         assert sql.map_totals_sql(show_id=show.pk, now=at) == sql.map_totals_orm(show_id=show.pk, now=at)
-    assert sql.map_totals_sql(show_id=show.pk, now=now).expired == 2  # A1 and A2
+    assert sql.map_totals_sql(show_id=show.pk, now=now).expired == 3  # A1, A2 and C1's lapsed order
 
 
 def test_best_rows_agree(scene):
@@ -65,3 +72,5 @@ def test_the_free_rule_is_the_same_in_python_q_and_sql(scene):
     assert in_python == set(ShowSeat.objects.filter(show=show).free(now).values_list("pk", flat=True))
     assert in_python == {r.pk for r in sql.best_rows_sql(show_id=show.pk, user=viewer, now=now) if r.free}
     assert SeatStatus.LOCKED in {s.status for s in seats if s.pk in in_python}  # expired holds count as free
+    c1, c2 = seat_ids(show, "C1", "C2")
+    assert c1 in in_python and c2 not in in_python  # an unpaid order's seats are free once its deadline passes

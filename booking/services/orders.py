@@ -1,0 +1,450 @@
+"""Orders after creation: paying (the test provider's card form and
+`confirm-payment` share `order_pay`), webhooks, the late-payment rule,
+refunds on cancel, expiry, and staff cancelling a whole show.
+
+Lock order (as everywhere, services/locking.py): the user row, then the order
+row, then the payment (payments.services locks it), then show seats in pk
+order. No provider call happens under these locks: charges run before the
+transaction, refunds are paid back after commit (`refund_perform`).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from booking.exceptions import OrderExpired, OrderNotPayable, ShowCancelled
+from booking.models import Booking, BookingSeat, BookingStatus, SeatStatus, ShowSeat
+from booking.services import emails
+from booking.services.common import seat_is_claimed_by, seats_end_hold, seats_set_free
+from booking.services.events import count_order, count_payment, order_event, seats_released_event
+from booking.services.locking import locked, seats_lock, user_lock
+from catalog.models import Show
+from events.models import EventType
+from events.services import event_emit
+from payments.exceptions import PaymentDeclined, PaymentNotSupported, UnknownPayment
+from payments.models import Payment, Refund
+from payments.providers import get_provider, normalize_card_number, webhook_provider
+from payments.selectors import payment_for_notice, payment_for_order
+from payments.services import (
+    order_refund_amount,
+    payment_apply_notice,
+    payment_record_outcome,
+    refund_perform,
+    refund_record,
+)
+
+
+def _lock_order(order_id: int) -> Booking:
+    return Booking.objects.select_for_update().select_related("show", "user").get(pk=order_id)
+
+
+def _line_seat_ids(order: Booking) -> list[int]:
+    return sorted(BookingSeat.objects.filter(booking_id=order.pk).values_list("show_seat_id", flat=True))
+
+
+def order_refund_of(order: Booking) -> Refund | None:
+    """The order's latest refund, if any."""
+    return Refund.objects.filter(payment__order_id=order.pk).order_by("-pk").first()
+
+
+def _refund(order: Booking, payment: Payment, *, amount, key: str, reason: str, now: datetime) -> Refund:
+    """Record a refund (once per key) and pay it back after commit."""
+    refund = refund_record(payment=payment, amount=amount, key=key, reason=reason)
+    order_event(
+        EventType.REFUND_CREATED,
+        order,
+        now=now,
+        refund_id=refund.pk,
+        payment_id=payment.pk,
+        amount=refund.amount,
+        currency=refund.currency,
+        reason=reason,
+    )
+    refund_id = refund.pk
+    transaction.on_commit(lambda: refund_perform(refund_id=refund_id))
+    count_payment(payment.provider, "refunded")
+    return refund
+
+
+def _release_claimed(order: Booking, seats: list[ShowSeat], *, reason: str, now: datetime) -> list[int]:
+    """Free the seats this unpaid order still claims; returns their ids."""
+    ids = [s.pk for s in seats if seat_is_claimed_by(s, order)]
+    if ids:
+        seats_set_free(ids)
+        seats_released_event(show_id=order.show_id, user_id=order.user_id, seat_ids=ids, reason=reason, now=now)
+    return ids
+
+
+# --------------------------------------------------------------------------
+# the money arrived: confirm, or (seats gone) expire and refund in full
+# --------------------------------------------------------------------------
+def _seat_is_ours(seat: ShowSeat, order: Booking, now: datetime) -> bool:
+    return (
+        seat_is_claimed_by(seat, order)
+        or seat.is_free(now)
+        or (seat.status == SeatStatus.LOCKED and seat.held_by_id == order.user_id)  # the buyer's own new hold
+    )
+
+
+def _settle(order: Booking, payment: Payment, now: datetime) -> None:
+    """The payment just succeeded (recorded once, under the order's lock).
+
+    On time, or late with every seat still free: the seats are sold (the
+    lines become active: the database's one-active-sale constraint is the last
+    word) and the order CONFIRMED, the ticket emailed after commit. Otherwise
+    (seats gone, order cancelled, show cancelled) no money is kept: EXPIRED
+    (or still CANCELLED) with a full refund."""
+    order_event(
+        EventType.PAYMENT_SUCCEEDED,
+        order,
+        now=now,
+        payment_id=payment.pk,
+        provider=payment.provider,
+        amount=payment.amount,
+        currency=payment.currency,
+    )
+    late = order.status != BookingStatus.PAYMENT_PENDING or (order.expires_at is not None and order.expires_at <= now)
+    count_payment(payment.provider, "late" if late else "succeeded")
+    ids = _line_seat_ids(order)
+    seats = seats_lock(order.show, ids)
+    show_cancelled = Show.objects.filter(pk=order.show_id, cancelled_at__isnull=False).exists()
+    ok = (
+        order.status in (BookingStatus.PAYMENT_PENDING, BookingStatus.EXPIRED)
+        and not show_cancelled
+        and len(seats) == len(ids)
+        and all(_seat_is_ours(s, order, now) for s in seats)
+    )
+    if ok:
+        try:
+            with transaction.atomic():
+                BookingSeat.objects.filter(booking_id=order.pk).update(active=True)
+        except IntegrityError:
+            ok = False  # another sale of one of these seats stands
+    if ok:
+        seats_end_hold(ids, status=SeatStatus.SOLD, now=now)
+        order.status = BookingStatus.CONFIRMED
+        order.confirmed_at = now
+        order.save(update_fields=["status", "confirmed_at"])
+        order_event(
+            EventType.BOOKING_CONFIRMED,
+            order,
+            now=now,
+            seat_ids=ids,
+            total=order.total,
+            currency=order.currency,
+            confirmed_at=now,
+        )
+        order_id = order.pk
+        # Once: _settle runs once per succeeded payment, under the order's lock.
+        transaction.on_commit(lambda: emails.email_order_confirmed(booking_id=order_id))
+        count_order("confirmed")
+        return
+    if order.status != BookingStatus.CANCELLED:
+        _release_claimed(order, seats, reason="order_expired", now=now)
+        if order.status != BookingStatus.EXPIRED:
+            order.status = BookingStatus.EXPIRED
+            order.save(update_fields=["status"])
+            order_event(EventType.ORDER_EXPIRED, order, now=now, seat_ids=ids)
+            count_order("expired")
+    reason = "Paid after the seats were released" if order.status == BookingStatus.EXPIRED else "Paid after cancelling"
+    refund = _refund(order, payment, amount=payment.amount, key=f"late:{order.pk}", reason=reason, now=now)
+    _email_cancelled(order, refund, show_cancelled=show_cancelled)
+
+
+def _email_cancelled(order: Booking, refund: Refund | None, *, show_cancelled: bool) -> None:
+    """After commit, queue the one cancellation email (tickets' emails.py) with its refund."""
+    order_id, refund_id = order.pk, refund.pk if refund else None
+    send = emails.email_show_cancelled if show_cancelled else emails.email_order_cancelled
+
+    def queue() -> None:
+        # Registered after the refund's own on_commit (refund_perform), so the
+        # status read here is the provider's answer, not PENDING.
+        refund = Refund.objects.filter(pk=refund_id).first() if refund_id else None
+        send(
+            booking_id=order_id,
+            refund_amount=refund.amount if refund else None,
+            refund_status=refund.status if refund else None,
+        )
+
+    transaction.on_commit(queue)
+
+
+def _payment_failed_event(order: Booking, payment: Payment, message: str, now: datetime, *, declined=True) -> None:
+    count_payment(payment.provider, "declined" if declined else "failed")
+    order_event(
+        EventType.PAYMENT_FAILED,
+        order,
+        now=now,
+        payment_id=payment.pk,
+        provider=payment.provider,
+        amount=payment.amount,
+        currency=payment.currency,
+        reason=message,
+    )
+
+
+@locked
+def order_record_charge(
+    *, order: Booking, payment: Payment, succeeded: bool, reference: str = "", message: str = "", now=None
+) -> Booking:
+    """Record a charge's outcome on the order's payment (once) and act on it:
+    a success settles the order (`_settle`: confirm, or expire and refund),
+    a decline leaves it PAYMENT_PENDING. Locks the buyer's row, the order,
+    the payment, then the seats. Returns the order as it now stands."""
+    now = now or timezone.now()
+    user_lock(order.user)
+    order = _lock_order(order.pk)
+    changed = payment_record_outcome(payment=payment, succeeded=succeeded, reference=reference, message=message)
+    if changed and succeeded:
+        _settle(order, payment, now)
+    elif changed:
+        _payment_failed_event(order, payment, message, now)
+    return order
+
+
+def order_pay(*, order: Booking, card_number: str, now: datetime | None = None) -> Booking:
+    """Pay an order by card with the configured card-form provider (`test`):
+    the hosted page and `POST /api/v1/orders/{id}/confirm-payment` both call it.
+
+    The charge runs outside any transaction, then its outcome is recorded under
+    the order's lock. Paying a CONFIRMED order again returns it unchanged
+    (nothing is charged). Raises InvalidCard (400), OrderExpired (409, past
+    expires_at: nothing charged), OrderNotPayable (409: cancelled, nothing to
+    pay), PaymentNotSupported (409) and PaymentDeclined (402: the order stays
+    PAYMENT_PENDING and can be paid again before expires_at)."""
+    now = now or timezone.now()
+    card = normalize_card_number(card_number)
+    order = Booking.objects.select_related("show", "user").get(pk=order.pk)
+    status = order.effective_status(now)
+    if status == BookingStatus.CONFIRMED:
+        return order
+    if status == BookingStatus.EXPIRED:
+        raise OrderExpired("The payment deadline has passed and the seats were released. Please pick seats again.")
+    payment = payment_for_order(order_id=order.pk)
+    if status != BookingStatus.PAYMENT_PENDING or payment is None:
+        raise OrderNotPayable("This order cannot be paid.", status=status)
+    if not payment.is_payable:  # paid meanwhile (e.g. by a webhook): whatever it settled on
+        return Booking.objects.select_related("show", "user").get(pk=order.pk)
+    provider = get_provider(payment.provider)
+    if not provider.has_card_form:
+        raise PaymentNotSupported(f"The {provider.name!r} payment provider has no card form; use its checkout_url.")
+    result = provider.charge(payment, card)  # the network, outside any transaction
+    order = order_record_charge(
+        order=order,
+        payment=payment,
+        succeeded=result.succeeded,
+        reference=result.reference,
+        message=result.message,
+        now=now,
+    )
+    if not result.succeeded:
+        raise PaymentDeclined(result.message, expires_at=order.expires_at)
+    return order
+
+
+# --------------------------------------------------------------------------
+# webhooks
+# --------------------------------------------------------------------------
+@dataclass
+class WebhookOutcome:
+    applied: bool  # False: a duplicate, or an event about nothing we track
+    order: Booking | None = None
+
+
+def payment_webhook_receive(*, provider_name: str, body: bytes, headers, now=None) -> WebhookOutcome | None:
+    """Verify and apply a provider webhook (POST /payments/webhooks/<provider>).
+
+    None: no such webhook provider here (404). Raises InvalidSignature,
+    InvalidWebhook, UnknownPayment, PaymentMismatch (all 400: nothing changed,
+    the event is not claimed). The same event twice is applied once; racing
+    the buyer's own confirm-payment, the order lock and the payment's
+    once-only outcome give one confirmation and one email."""
+    provider = webhook_provider(provider_name)
+    if provider is None:
+        return None
+    notice = provider.parse_webhook(body, headers)
+    if notice is None:
+        return WebhookOutcome(applied=False)
+    payment = payment_for_notice(provider=provider_name, payment_id=notice.payment_id)
+    return _webhook_apply(payment=payment, notice=notice, now=now)
+
+
+@locked
+def _webhook_apply(*, payment: Payment, notice, now=None) -> WebhookOutcome:
+    now = now or timezone.now()
+    owner = Booking.objects.filter(pk=payment.order_id).values_list("user_id", flat=True).first()
+    if owner is None:
+        raise UnknownPayment("No such payment.", payment_id=payment.pk)
+    user_lock(get_user_model()(pk=owner))
+    order = _lock_order(payment.order_id)
+    result = payment_apply_notice(payment=payment, notice=notice)
+    if result.duplicate:
+        return WebhookOutcome(applied=False, order=order)
+    if result.changed and notice.succeeded:
+        _settle(order, Payment.objects.get(pk=payment.pk), now)
+    elif result.changed:
+        _payment_failed_event(order, payment, notice.message or "The payment failed.", now, declined=False)
+    return WebhookOutcome(applied=True, order=order)
+
+
+# --------------------------------------------------------------------------
+# cancel (owner or staff) and refunds
+# --------------------------------------------------------------------------
+def order_refund_preview(*, order: Booking, by, now: datetime | None = None):
+    """What cancelling now would give back: Decimal amount (0 if unpaid or nothing due)."""
+    from decimal import Decimal
+
+    now = now or timezone.now()
+    payment = payment_for_order(order_id=order.pk)
+    if payment is None or not payment.is_paid or order.status != BookingStatus.CONFIRMED:
+        return Decimal("0.00")
+    by_staff = bool(by and by.is_staff and order.user_id != by.pk)
+    return order_refund_amount(
+        breakdown=order.breakdown(), show_starts_at=order.show.start_time, now=now, by_staff=by_staff
+    )
+
+
+def order_cancel_locked(*, order: Booking, by, by_staff: bool, now: datetime, reason: str = "order_cancelled"):
+    """Cancel an order whose row the caller has locked: free its seats, refund
+    what the policy gives back (everything with ``by_staff``), emit
+    booking.cancelled and email the buyer after commit. Sets ``order.refund``."""
+    ids = _line_seat_ids(order)
+    seats = seats_lock(order.show, ids)
+    if order.status == BookingStatus.CONFIRMED:
+        BookingSeat.objects.filter(booking_id=order.pk, active=True).update(active=None)
+        sold = [s.pk for s in seats if s.status == SeatStatus.SOLD and s.held_until is None]
+        seats_set_free(sold)
+        seats_released_event(show_id=order.show_id, user_id=order.user_id, seat_ids=sold, reason=reason, now=now)
+    else:
+        _release_claimed(order, seats, reason=reason, now=now)
+    order.status = BookingStatus.CANCELLED
+    order.cancelled_at = now
+    order.cancelled_by = by
+    order.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+    refund = None
+    payment = payment_for_order(order_id=order.pk)
+    if payment is not None and payment.is_paid:
+        amount = order_refund_amount(
+            breakdown=order.breakdown(), show_starts_at=order.show.start_time, now=now, by_staff=by_staff
+        )
+        if amount > 0:
+            refund = _refund(order, payment, amount=amount, key=f"cancel:{order.pk}", reason="Cancelled", now=now)
+    order.refund = refund
+    order_event(
+        EventType.BOOKING_CANCELLED,
+        order,
+        now=now,
+        seat_ids=ids,
+        cancelled_by=getattr(by, "pk", None),
+        by_staff=by_staff,
+        refund_amount=refund.amount if refund else "0.00",
+    )
+    _email_cancelled(order, refund, show_cancelled=reason == "show_cancelled")
+    count_order("cancelled")
+    return order
+
+
+# --------------------------------------------------------------------------
+# expiry (lazy; the sweep only records it and tells the world)
+# --------------------------------------------------------------------------
+SWEEP_BATCH = 200
+
+
+@locked
+def orders_expire_overdue(*, now: datetime | None = None) -> int:
+    """Mark pending orders past expires_at EXPIRED, free the seats they still
+    claim and emit order.expired (+ seat.released). Never needed for
+    correctness (a pending order's seats are free once its deadline passes);
+    safe on several relays at once: overdue orders are locked with SKIP
+    LOCKED, and only those this call moves emit. Returns how many."""
+    now = now or timezone.now()
+    orders = list(
+        Booking.objects.select_for_update(skip_locked=True)
+        .select_related("show")
+        .filter(status=BookingStatus.PAYMENT_PENDING, expires_at__lte=now)
+        .order_by("pk")[:SWEEP_BATCH]
+    )
+    for order in orders:
+        ids = _line_seat_ids(order)
+        seats = seats_lock(order.show, ids, skip_locked=True)
+        _release_claimed(order, seats, reason="order_expired", now=now)
+        order.status = BookingStatus.EXPIRED
+        order.save(update_fields=["status"])
+        order_event(EventType.ORDER_EXPIRED, order, now=now, seat_ids=ids)
+        count_order("expired")
+    return len(orders)
+
+
+# --------------------------------------------------------------------------
+# staff cancel a show
+# --------------------------------------------------------------------------
+@dataclass
+class ShowCancelOutcome:
+    show: Show
+    orders_cancelled: int
+    already: bool = False
+
+
+@locked
+def show_cancel(*, show: Show, by, now: datetime | None = None) -> ShowCancelOutcome:
+    """Cancel a show (staff): every order cancelled with a full refund (fees
+    too), every hold released, every buyer emailed after commit, the show
+    CANCELLED; holding and ordering then answer 409 SHOW_CANCELLED. Again is
+    a no-op. Locks the staff user's row, the show row, every seat of the show
+    (pk order: in-flight holds and orders finish first), then each order."""
+    now = now or timezone.now()
+    user_lock(by)
+    show = Show.objects.select_for_update().get(pk=show.pk)
+    if show.cancelled_at is not None:
+        return ShowCancelOutcome(show=show, orders_cancelled=0, already=True)
+    show.cancelled_at = now
+    show.save(update_fields=["cancelled_at"])
+    seats = list(ShowSeat.objects.select_for_update().filter(show_id=show.pk).order_by("pk"))
+    held = [s for s in seats if s.status == SeatStatus.LOCKED]
+    if held:
+        seats_set_free([s.pk for s in held])
+        for user_id in sorted({s.held_by_id for s in held}):
+            seats_released_event(
+                show_id=show.pk,
+                user_id=user_id,
+                seat_ids=[s.pk for s in held if s.held_by_id == user_id],
+                reason="show_cancelled",
+                now=now,
+            )
+    orders = list(
+        Booking.objects.select_for_update()
+        .select_related("show", "user")
+        .filter(show_id=show.pk)
+        .exclude(status__in=[BookingStatus.CANCELLED])
+        .order_by("pk")
+    )
+    cancelled = 0
+    for order in orders:
+        if order.status == BookingStatus.EXPIRED:
+            continue
+        order.show = show
+        order_cancel_locked(order=order, by=by, by_staff=True, now=now, reason="show_cancelled")
+        cancelled += 1
+    event_emit(
+        type=EventType.SHOW_CANCELLED,
+        aggregate="show",
+        aggregate_id=show.pk,
+        now=now,
+        data={
+            "show_id": show.pk,
+            "movie_id": show.movie_id,
+            "screen_id": show.screen_id,
+            "start_time": show.start_time,
+            "cancelled_by": by.pk,
+            "orders_cancelled": cancelled,
+        },
+    )
+    return ShowCancelOutcome(show=show, orders_cancelled=cancelled)
+
+
+def show_ensure_open(show: Show) -> None:
+    if show.cancelled_at is not None:
+        raise ShowCancelled("This show has been cancelled.", show_id=show.pk)
