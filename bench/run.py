@@ -637,6 +637,11 @@ def main() -> int:
         run([py, "-m", "bench.dbtool", "explain", str(data["seatmap_show"])], env, capture_output=True).stdout
     )
 
+    # The sales report over 100,000 orders (bench/reports.py), in-process on
+    # the same fresh database once the HTTP scenarios are done.
+    log("sales report over 100,000 orders")
+    results["reports"] = json.loads(run([py, "-m", "bench.reports"], env, capture_output=True).stdout)
+
     # ---- budgets -------------------------------------------------------------
     sc, mem = results["scenarios"], results["memory"]
     floor_rps = sc["floor"]["rps"]
@@ -690,6 +695,12 @@ def main() -> int:
             f"max {max(mem['workers_mb'], default=0)} MB",
         ),
         ("app + MariaDB < 1 GB RSS", mem["app_db_mb"] < APP_DB_RSS_MB, f"{mem['app_db_mb']} MB"),
+        (
+            "report of 100,000 orders < 2 s, constant memory",
+            results["reports"]["under_2s"] and results["reports"]["constant_memory"],
+            f"{max(v['seconds'] for v in results['reports']['full'].values())} s, "
+            f"peak {max(v['peak_kib'] for v in results['reports']['full'].values())} KiB",
+        ),
     ]
     for key, label, ratio in (
         ("seatmap_anon", "anonymous seat map >= 0.5 x floor", SEATMAP_RATIO),

@@ -6,6 +6,9 @@ class BookingConfig(AppConfig):
     name = "booking"
 
     def ready(self):
+        # The customer emails register their builders with the mailer, so the
+        # relay's retry job can rebuild them.
+        import booking.services.emails  # noqa: F401
         from booking.services import orders_expire_overdue
         from events.periodic import periodic_register
 

@@ -192,10 +192,10 @@ class ShowBulkScheduleForm(forms.Form):
         help_text="Start times in the theatre's local time, separated by commas, e.g. 10:00, 13:30, 18:45.",
         widget=forms.TextInput(attrs={"size": 40, "placeholder": "10:00, 13:30, 18:45"}),
     )
-    price_standard = forms.DecimalField(max_digits=8, decimal_places=2, min_value=0, initial="200.00")
-    price_premium = forms.DecimalField(max_digits=8, decimal_places=2, min_value=0, initial="300.00")
-    price_recliner = forms.DecimalField(max_digits=8, decimal_places=2, min_value=0, initial="500.00")
-    price_accessible = forms.DecimalField(max_digits=8, decimal_places=2, min_value=0, initial="200.00")
+    price_standard = forms.DecimalField(max_digits=8, decimal_places=2, min_value=0)
+    price_premium = forms.DecimalField(max_digits=8, decimal_places=2, min_value=0)
+    price_recliner = forms.DecimalField(max_digits=8, decimal_places=2, min_value=0)
+    price_accessible = forms.DecimalField(max_digits=8, decimal_places=2, min_value=0)
 
     def clean_times(self) -> list[time]:
         result = []

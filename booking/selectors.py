@@ -3,7 +3,9 @@ rule is booking.models.free_q / seat_is_free)."""
 
 import hashlib
 from datetime import datetime
+from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from booking import sql
@@ -149,6 +151,16 @@ def seat_grid(seats: list[dict]) -> list[dict]:
         row = rows.setdefault(seat["row_index"], {"label": seat["row"], "cells": [None] * width})
         row["cells"][seat["column"]] = seat
     return [rows[i] for i in sorted(rows)]
+
+
+def show_default_prices(*, screen_id: int | None = None) -> dict[str, Decimal]:
+    """The prices a new show on this screen starts from: those of the screen's
+    latest show, else of the latest show anywhere, else DEFAULT_SEAT_PRICES."""
+    shows = Show.objects.order_by("-start_time", "-pk")
+    last = (shows.filter(screen_id=screen_id).first() if screen_id else None) or shows.first()
+    if last is not None:
+        return last.prices
+    return {kind: Decimal(str(value)) for kind, value in settings.DEFAULT_SEAT_PRICES.items()}
 
 
 def payments_for_orders(*, orders) -> dict:

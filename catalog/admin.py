@@ -2,15 +2,67 @@
 booking/admin/: saving them creates or changes seats through booking.services,
 and ``catalog`` never imports ``booking``."""
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
 
 from catalog.models import Movie, Screen, Seat, Theatre
-from cinema.admin_helpers import ReadOnlyAdmin
+from cinema.admin_helpers import ReadOnlyAdmin, TheatreScopedAdminMixin
+
+
+class GenreListField(forms.CharField):
+    """Genres typed as a comma-separated list ("Action, Drama"), stored as the
+    JSON list the API serves: no raw JSON to get wrong."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "Separate genres with commas, e.g. Action, Drama.")
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(g) for g in value)
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, list):
+            return value
+        genres = []
+        for part in (value or "").split(","):
+            genre = " ".join(part.split())
+            if not genre:
+                continue
+            if len(genre) > 50:
+                raise forms.ValidationError("A genre has at most 50 characters.")
+            if genre.casefold() not in {g.casefold() for g in genres}:
+                genres.append(genre)
+        if len(genres) > 20:
+            raise forms.ValidationError("At most 20 genres.")
+        return genres
+
+
+class MovieAdminForm(forms.ModelForm):
+    genres = GenreListField()
+    poster_url = forms.URLField(label="Poster URL", max_length=500, required=False, assume_scheme="https")
+
+    class Meta:
+        model = Movie
+        fields = [
+            "title",
+            "description",
+            "poster_url",
+            "is_active",
+            "duration_mins",
+            "rating",
+            "language",
+            "genres",
+            "release_date",
+        ]
 
 
 @admin.register(Movie)
 class MovieAdmin(admin.ModelAdmin):
+    form = MovieAdminForm
     list_display = ["title", "duration_mins", "rating", "language", "release_date", "is_active"]
     list_filter = ["is_active", "language", "rating"]
     list_editable = ["is_active"]
@@ -40,7 +92,7 @@ class ScreenInline(admin.TabularInline):
 
 
 @admin.register(Theatre)
-class TheatreAdmin(admin.ModelAdmin):
+class TheatreAdmin(TheatreScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "city", "address", "screen_count"]
     list_filter = ["city"]
     search_fields = ["name", "city"]
@@ -55,7 +107,7 @@ class TheatreAdmin(admin.ModelAdmin):
 
 
 @admin.register(Seat)
-class SeatAdmin(ReadOnlyAdmin):
+class SeatAdmin(TheatreScopedAdminMixin, ReadOnlyAdmin):
     """Seats follow the screen's layout text; change the layout to change them."""
 
     list_display = ["name", "screen", "seat_type", "row_index", "column"]

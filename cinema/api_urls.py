@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("catalog.api.urls")),
     path("", include("booking.api.urls")),
+    path("", include("tickets.api.urls")),
 ]

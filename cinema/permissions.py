@@ -14,7 +14,7 @@ Object scoping (staff limited to their theatres) plugs in at one place:
 ``self.check_object_permissions(request, obj)``.
 """
 
-from rest_framework import permissions
+from rest_framework import exceptions, permissions
 
 ACTIONS = {
     "GET": "view",
@@ -33,12 +33,36 @@ def model_permission(model, action: str) -> str:
     return f"{opts.app_label}.{action}_{opts.model_name}"
 
 
-def staff_may_access_object(user, obj) -> bool:
-    """Whether a staff ``user`` may see or change ``obj`` at all.
+# Theatre scoping (SPEC 7.4): an app registers the object that knows which
+# theatres a staff user is assigned to (tickets.scoping.TheatreScope); this
+# module imports no app. Without one, every staff user sees every object.
+_scope = None
 
-    Every staff user sees every object today; theatre scoping replaces this
-    one function (superusers always pass)."""
-    return True
+
+def staff_scope_register(scope) -> None:
+    """Install the scope: an object with ``theatre_ids(user)``,
+    ``queryset(queryset, user)`` and ``allows(user, obj)``."""
+    global _scope
+    _scope = scope
+
+
+def staff_theatre_ids(user) -> frozenset[int] | None:
+    """The theatres a scoped staff user may see, or None when unscoped
+    (superusers, staff without assigned theatres, non-staff)."""
+    return _scope.theatre_ids(user) if _scope is not None else None
+
+
+def staff_scope_queryset(queryset, user):
+    """``queryset`` without the objects of theatres a scoped staff ``user`` may
+    not see; unchanged for everyone else. Staff lists, the admin and the door use it."""
+    return _scope.queryset(queryset, user) if _scope is not None else queryset
+
+
+def staff_may_access_object(user, obj) -> bool:
+    """Whether a staff ``user`` may see or change ``obj`` at all: False for
+    another theatre's screen, show, order or check-in when the user is scoped
+    (views answer 404 then). Superusers and unscoped staff always pass."""
+    return _scope.allows(user, obj) if _scope is not None else True
 
 
 def _is_staff(user) -> bool:
@@ -69,7 +93,10 @@ class StaffModelPermissions(permissions.BasePermission):
     def has_object_permission(self, request, view, obj):
         if request.method in permissions.SAFE_METHODS and not self.requires_staff_for_reads:
             return True
-        return request.user.is_superuser or staff_may_access_object(request.user, obj)
+        if request.user.is_superuser or staff_may_access_object(request.user, obj):
+            return True
+        # Another theatre's object does not exist for a scoped user: 404, not 403.
+        raise exceptions.NotFound()
 
 
 class PublicReadStaffModelPermissions(StaffModelPermissions):

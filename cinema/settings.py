@@ -39,6 +39,15 @@ HOLD_RATE = env.str("HOLD_RATE", default="30/min,20")
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
 CURRENCY = env.str("CURRENCY", default="INR")
+# Seat prices a newly scheduled show starts from when its screen has no show yet
+# (otherwise the screen's latest show's prices), e.g. "STANDARD=200,PREMIUM=300".
+DEFAULT_SEAT_PRICES = {
+    "STANDARD": "200.00",
+    "PREMIUM": "300.00",
+    "RECLINER": "500.00",
+    "ACCESSIBLE": "200.00",
+    **env.dict("DEFAULT_SEAT_PRICES", default={}),
+}
 LOCK_WAIT_SECONDS = env.int("LOCK_WAIT_SECONDS", default=3)
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 # How often the seat picker re-reads seat statuses (an unchanged map costs a 304).
@@ -90,6 +99,8 @@ INSTALLED_APPS = [
     "booking",
     "events",
     "payments",
+    "mailer",
+    "tickets",
 ]
 
 MIDDLEWARE = [

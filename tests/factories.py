@@ -47,7 +47,7 @@ class StaffFactory(UserFactory):
         from django.contrib.auth.models import Permission
 
         if extracted is None:
-            perms = Permission.objects.filter(content_type__app_label__in=["catalog", "booking"])
+            perms = Permission.objects.filter(content_type__app_label__in=["catalog", "booking", "tickets"])
         else:
             pairs = [name.split(".", 1) for name in extracted]
             perms = [Permission.objects.get(content_type__app_label=app, codename=code) for app, code in pairs]

@@ -7,7 +7,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils import timezone
@@ -18,6 +18,7 @@ from booking.exceptions import BookingError, CancellationClosed
 from booking.models import Booking, BookingSeat, BookingStatus
 from booking.selectors import payments_for_orders
 from booking.services import booking_cancel, order_refund_preview
+from cinema.admin_helpers import TheatreScopedAdminMixin
 from cinema.admin_helpers import local_text as _local
 from events.selectors import audit_for
 from payments.models import Payment, Refund
@@ -61,7 +62,7 @@ class BookingSeatInline(admin.TabularInline):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(TheatreScopedAdminMixin, admin.ModelAdmin):
     """Bookings are made by moviegoers; staff look them up and may cancel them.
 
     Nothing here edits a booking or a seat directly: the change page is
@@ -239,7 +240,12 @@ class BookingAdmin(admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         if not self.has_change_permission(request):
             raise PermissionDenied
-        booking = get_object_or_404(Booking, pk=unquote(object_id))
+        try:  # a non-numeric id is a 404, not a 500
+            pk = int(unquote(object_id))
+        except ValueError:
+            raise Http404("No such booking.") from None
+        # A scoped staff user finds their theatres' bookings only.
+        booking = get_object_or_404(self.get_queryset(request), pk=pk)
         self._cancel(request, [booking])
         return redirect("admin:booking_booking_change", booking.pk)
 

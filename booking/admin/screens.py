@@ -6,11 +6,11 @@ from django.db.models import Count, Q
 
 from booking.forms_admin import ScreenAdminForm
 from catalog.models import Screen, SeatType
-from cinema.admin_helpers import ServicesOwnTheTransactionMixin
+from cinema.admin_helpers import ServicesOwnTheTransactionMixin, TheatreScopedAdminMixin
 
 
 @admin.register(Screen)
-class ScreenAdmin(ServicesOwnTheTransactionMixin, admin.ModelAdmin):
+class ScreenAdmin(TheatreScopedAdminMixin, ServicesOwnTheTransactionMixin, admin.ModelAdmin):
     form = ScreenAdminForm
     list_display = ["name", "theatre", "seats_total", "seats_by_type"]
     list_filter = ["theatre"]

@@ -4,12 +4,12 @@ from django.contrib import admin
 from django.utils import timezone
 
 from booking.models import IdempotencyRecord, SeatStatus, ShowSeat
-from cinema.admin_helpers import ReadOnlyAdmin
+from cinema.admin_helpers import ReadOnlyAdmin, TheatreScopedAdminMixin
 from cinema.admin_helpers import local_text as _local
 
 
 @admin.register(ShowSeat)
-class ShowSeatAdmin(ReadOnlyAdmin):
+class ShowSeatAdmin(TheatreScopedAdminMixin, ReadOnlyAdmin):
     """Every seat of every show, for answering "who has seat G7?". Holds past
     their time show as free, exactly as moviegoers see them."""
 

@@ -8,7 +8,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import csrf_protect_m
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, ExpressionWrapper, F, FloatField, OuterRef, Subquery
+from django.db.models.functions import Coalesce, NullIf
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -20,11 +21,16 @@ from django.utils.safestring import mark_safe
 from booking.exceptions import BookingError
 from booking.forms_admin import ShowAdminForm, ShowBulkScheduleForm
 from booking.models import Booking, ShowSeat, seat_counts_annotation
-from booking.selectors import seat_counts, seat_grid, seat_map_for_show
+from booking.selectors import seat_counts, seat_grid, seat_map_for_show, show_default_prices
 from booking.services import show_cancel, show_delete, show_schedule
 from catalog.models import Show
-from cinema.admin_helpers import LocalDateHierarchyChangeList, ServicesOwnTheTransactionMixin
+from cinema.admin_helpers import (
+    LocalDateHierarchyChangeList,
+    ServicesOwnTheTransactionMixin,
+    TheatreScopedAdminMixin,
+)
 from cinema.admin_helpers import local_text as _local
+from cinema.permissions import staff_scope_queryset
 
 
 class ShowDateFilter(admin.SimpleListFilter):
@@ -69,9 +75,9 @@ class ShowDateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Show)
-class ShowAdmin(ServicesOwnTheTransactionMixin, admin.ModelAdmin):
+class ShowAdmin(TheatreScopedAdminMixin, ServicesOwnTheTransactionMixin, admin.ModelAdmin):
     form = ShowAdminForm
-    list_display = ["movie", "where", "starts", "sold", "held", "free", "occupancy", "cancelled"]
+    list_display = ["movie", "where", "starts", "sold", "held", "free", "occupancy", "admitted", "cancelled"]
     list_display_links = ["movie"]
     actions = ["cancel_shows"]
     list_filter = [ShowDateFilter, "screen__theatre", "movie"]
@@ -93,7 +99,28 @@ class ShowAdmin(ServicesOwnTheTransactionMixin, admin.ModelAdmin):
         (booking.models.seat_counts_annotation: expired holds count as free)."""
         counts = seat_counts_annotation(timezone.now(), through="show_seats__")
         counts.pop("total_count")
-        return super().get_queryset(request).select_related("movie", "screen__theatre").annotate(**counts)
+        # Admissions at the door (tickets.CheckIn, reached by its relation
+        # name): a subquery, so it does not multiply the seat counts' join.
+        admitted = (
+            Booking.objects.filter(show=OuterRef("pk"), checkin__isnull=False)
+            .order_by()
+            .values("show")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("movie", "screen__theatre")
+            .annotate(**counts)
+            .annotate(
+                admitted_count=Coalesce(Subquery(admitted), 0),
+                occupancy_pct=ExpressionWrapper(
+                    F("sold_count") * 100.0 / NullIf(F("sold_count") + F("held_count") + F("free_count"), 0),
+                    output_field=FloatField(),
+                ),
+            )
+        )
 
     def view_on_site(self, obj):
         return reverse("booking:seat_picker", args=[obj.pk])
@@ -122,6 +149,10 @@ class ShowAdmin(ServicesOwnTheTransactionMixin, admin.ModelAdmin):
     def free(self, obj):
         return obj.free_count
 
+    @admin.display(description="admitted / sold", ordering="admitted_count")
+    def admitted(self, obj):
+        return f"{obj.admitted_count} / {obj.sold_count}"
+
     @admin.display(description="cancelled", boolean=True, ordering="cancelled_at")
     def cancelled(self, obj):
         return obj.cancelled_at is not None
@@ -146,7 +177,7 @@ class ShowAdmin(ServicesOwnTheTransactionMixin, admin.ModelAdmin):
                 request, f"Cancelled {show}: {n} order{'s' if n != 1 else ''} cancelled and refunded.", messages.SUCCESS
             )
 
-    @admin.display(description="% sold")
+    @admin.display(description="% sold", ordering="occupancy_pct")
     def occupancy(self, obj):
         total = obj.sold_count + obj.held_count + obj.free_count
         if not total:
@@ -246,6 +277,16 @@ class ShowAdmin(ServicesOwnTheTransactionMixin, admin.ModelAdmin):
             self.message_user(request, exc.message, messages.ERROR)
             return redirect("admin:catalog_show_change", unquote(object_id))
 
+    def _price_initial(self, request) -> dict:
+        """Prices from the screen's latest show (``?screen=<id>``), not constants."""
+        screen_id = request.GET.get("screen")
+        screen_id = int(screen_id) if screen_id and screen_id.isdigit() else None
+        prices = show_default_prices(screen_id=screen_id)
+        return {field: prices[str(kind)] for kind, field in Show.PRICE_FIELDS.items() if str(kind) in prices}
+
+    def get_changeform_initial_data(self, request):
+        return {**self._price_initial(request), **super().get_changeform_initial_data(request)}
+
     # -- scheduling several shows ---------------------------------------------
     def get_urls(self):
         extra = [
@@ -262,7 +303,8 @@ class ShowAdmin(ServicesOwnTheTransactionMixin, admin.ModelAdmin):
         slot through show_schedule; report what was created and what was refused."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = ShowBulkScheduleForm(request.POST or None)
+        form = ShowBulkScheduleForm(request.POST or None, initial=self._price_initial(request))
+        form.fields["screen"].queryset = staff_scope_queryset(form.fields["screen"].queryset, request.user)
         created, refused = [], []
         if request.method == "POST" and form.is_valid():
             now = timezone.now()

@@ -1,6 +1,7 @@
 """Bookings API: book held seats (idempotent with an Idempotency-Key), list,
 read and cancel bookings, and a show's bookings for staff."""
 
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -17,7 +18,7 @@ from booking.models import Booking, ShowSeat
 from catalog.models import Show
 from cinema.api import errors, id_field
 from cinema.pagination import CursorPage
-from cinema.permissions import StaffModelPermissions, model_permission
+from cinema.permissions import StaffModelPermissions, model_permission, staff_scope_queryset, staff_theatre_ids
 
 
 # --------------------------------------------------------------------------
@@ -28,9 +29,14 @@ def _booking_queryset():
 
 
 def _visible_bookings(user):
-    # Others' bookings (customer data) need booking.view_booking, not is_staff alone.
-    staff_view = user.is_staff and user.has_perm(model_permission(Booking, "view"))
-    return _booking_queryset() if staff_view else selectors.bookings_for_user(user=user)
+    # Others' bookings (customer data) need booking.view_booking, not is_staff alone;
+    # a scoped staff user sees their theatres' orders (and their own) only.
+    if not (user.is_staff and user.has_perm(model_permission(Booking, "view"))):
+        return selectors.bookings_for_user(user=user)
+    theatres = staff_theatre_ids(user)
+    if theatres is None:
+        return _booking_queryset()
+    return _booking_queryset().filter(Q(show__screen__theatre__in=theatres) | Q(user=user))
 
 
 class BookingListApi(APIView):
@@ -221,7 +227,7 @@ class ShowBookingListApi(APIView):
         tags=["bookings"],
     )
     def get(self, request, show_id):
-        show = get_object_or_404(Show, pk=show_id)
+        show = get_object_or_404(staff_scope_queryset(Show.objects.all(), request.user), pk=show_id)
         page = CursorPage(("-created_at", "-pk"))
         bookings = page.paginate(_booking_queryset().select_related("user").filter(show=show), request)
         context = {"payments": selectors.payments_for_orders(orders=bookings)}

@@ -6,6 +6,7 @@ from django.utils import timezone
 from rest_framework import exceptions, serializers
 
 from cinema.api import UTCDateTimeField
+from cinema.permissions import staff_scope_queryset
 
 MAX_IDS = 100
 # How far ahead staff may schedule a show, and the dates ?date= accepts: bounds
@@ -31,9 +32,11 @@ def viewer(request):
     return request.user if request.user.is_authenticated else None
 
 
-def lookup(model, pk, field: str):
-    """An object named in the body: unknown ids are a 400 on that field."""
-    obj = model.objects.filter(pk=pk).first()
+def lookup(model, pk, field: str, *, user=None):
+    """An object named in the body: unknown ids are a 400 on that field. With
+    ``user``, another theatre's object is unknown to a scoped staff user."""
+    objects = staff_scope_queryset(model.objects.all(), user) if user is not None else model.objects
+    obj = objects.filter(pk=pk).first()
     if obj is None:
         raise exceptions.ValidationError({field: [f"No {model._meta.verbose_name} with id {pk}."]})
     return obj

@@ -13,7 +13,7 @@ from booking.api.bookings import BookingCancelApi, BookingDetailApi, BookingList
 from booking.api.serializers import BookingOutputSerializer
 from catalog.models import Show
 from cinema.api import errors
-from cinema.permissions import StaffModelPermissions
+from cinema.permissions import StaffModelPermissions, staff_scope_queryset
 
 
 class OrderConfirmPaymentApi(APIView):
@@ -80,7 +80,7 @@ class ShowCancelApi(APIView):
         tags=["shows"],
     )
     def post(self, request, show_id):
-        show = get_object_or_404(Show, pk=show_id)
+        show = get_object_or_404(staff_scope_queryset(Show.objects.all(), request.user), pk=show_id)
         self.check_object_permissions(request, show)
         outcome = services.show_cancel(show=show, by=request.user)
         return Response(

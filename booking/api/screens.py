@@ -85,7 +85,7 @@ class ScreenListApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        theatre = lookup(Theatre, values["theatre_id"], "theatre_id")
+        theatre = lookup(Theatre, values["theatre_id"], "theatre_id", user=request.user)
         screen = catalog_services.screen_create(
             theatre=theatre,
             name=values["name"],

@@ -104,7 +104,7 @@ class ShowListApi(APIView):
         values = data.validated_data
         show = services.show_schedule(
             movie=lookup(Movie, values["movie_id"], "movie_id"),
-            screen=lookup(Screen, values["screen_id"], "screen_id"),
+            screen=lookup(Screen, values["screen_id"], "screen_id", user=request.user),
             start_time=values["start_time"],
             prices=values.get("prices"),
             details={k: values[k] for k in SHOW_DETAILS if k in values},

@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,6 +24,7 @@ from booking.exceptions import (
     ShowCancelled,
 )
 from booking.models import Booking, BookingSeat, BookingStatus, IdempotencyRecord, SeatStatus, ShowSeat
+from booking.services import emails
 from booking.services.common import (
     seat_ids_clean,
     seats_check_known,
@@ -266,8 +265,9 @@ def _order_place(
     count_order("created")
     if not pay:
         count_order("confirmed")
-        # After commit, from the objects in hand: no query, no lock held.
-        transaction.on_commit(lambda: _send_confirmation(*_confirmation_email(booking, user, show, lines)))
+        # Queued after commit (so the booking's transaction has no email row to
+        # write) and sent then, outside any lock; a failed send is retried.
+        transaction.on_commit(lambda: emails.email_order_confirmed(booking_id=booking.pk))
     return BookingOutcome(booking=booking, record=record)
 
 
@@ -376,27 +376,8 @@ def booking_cancel(*, booking: Booking, by, now: datetime | None = None) -> Book
 
 
 # --------------------------------------------------------------------------
-# email
+# email (booking/services/emails.py builds them; the mailer sends and retries)
 # --------------------------------------------------------------------------
-def _confirmation_email(booking: Booking, user, show: Show, lines) -> tuple[str, str, str]:
-    """(subject, text, recipient) of the ticket email, from what the caller has."""
-    context = {"booking": booking, "show": show, "lines": lines, "user": user}
-    return (
-        f"Your tickets: {show.movie.title} – booking {booking.code}",
-        render_to_string("booking/email/confirmation.txt", context),
-        booking.customer_email or user.email,
-    )
-
-
-def _send_confirmation(subject: str, text: str, recipient: str) -> None:
-    send_mail(subject=subject, message=text, from_email=None, recipient_list=[recipient], fail_silently=True)
-
-
 def booking_send_confirmation(*, booking_id: int) -> None:
-    """Email the ticket again (booking_confirm sends it after commit itself)."""
-    booking = (
-        Booking.objects.select_related("user", "show__movie", "show__screen__theatre")
-        .prefetch_related("lines")
-        .get(pk=booking_id)
-    )
-    _send_confirmation(*_confirmation_email(booking, booking.user, booking.show, list(booking.lines.all())))
+    """Email the ticket again (booking_confirm queues it itself)."""
+    emails.email_order_confirmed(booking_id=booking_id)

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from booking.exceptions import OrderExpired, OrderNotPayable, ShowCancelled
 from booking.models import Booking, BookingSeat, BookingStatus, SeatStatus, ShowSeat
+from booking.services import emails
 from booking.services.common import seat_is_claimed_by, seats_end_hold, seats_set_free
 from booking.services.events import count_order, count_payment, order_event, seats_released_event
 from booking.services.locking import locked, seats_lock, user_lock
@@ -139,7 +138,8 @@ def _settle(order: Booking, payment: Payment, now: datetime) -> None:
             confirmed_at=now,
         )
         order_id = order.pk
-        transaction.on_commit(lambda: _send_ticket(order_id))
+        # Once: _settle runs once per succeeded payment, under the order's lock.
+        transaction.on_commit(lambda: emails.email_order_confirmed(booking_id=order_id))
         count_order("confirmed")
         return
     if order.status != BookingStatus.CANCELLED:
@@ -150,13 +150,26 @@ def _settle(order: Booking, payment: Payment, now: datetime) -> None:
             order_event(EventType.ORDER_EXPIRED, order, now=now, seat_ids=ids)
             count_order("expired")
     reason = "Paid after the seats were released" if order.status == BookingStatus.EXPIRED else "Paid after cancelling"
-    _refund(order, payment, amount=payment.amount, key=f"late:{order.pk}", reason=reason, now=now)
+    refund = _refund(order, payment, amount=payment.amount, key=f"late:{order.pk}", reason=reason, now=now)
+    _email_cancelled(order, refund, show_cancelled=show_cancelled)
 
 
-def _send_ticket(order_id: int) -> None:
-    from booking.services.bookings import booking_send_confirmation
+def _email_cancelled(order: Booking, refund: Refund | None, *, show_cancelled: bool) -> None:
+    """After commit, queue the one cancellation email (tickets' emails.py) with its refund."""
+    order_id, refund_id = order.pk, refund.pk if refund else None
+    send = emails.email_show_cancelled if show_cancelled else emails.email_order_cancelled
 
-    booking_send_confirmation(booking_id=order_id)
+    def queue() -> None:
+        # Registered after the refund's own on_commit (refund_perform), so the
+        # status read here is the provider's answer, not PENDING.
+        refund = Refund.objects.filter(pk=refund_id).first() if refund_id else None
+        send(
+            booking_id=order_id,
+            refund_amount=refund.amount if refund else None,
+            refund_status=refund.status if refund else None,
+        )
+
+    transaction.on_commit(queue)
 
 
 def _payment_failed_event(order: Booking, payment: Payment, message: str, now: datetime, *, declined=True) -> None:
@@ -329,23 +342,9 @@ def order_cancel_locked(*, order: Booking, by, by_staff: bool, now: datetime, re
         by_staff=by_staff,
         refund_amount=refund.amount if refund else "0.00",
     )
-    order_id = order.pk
-    transaction.on_commit(lambda: _send_cancellation(order_id))
+    _email_cancelled(order, refund, show_cancelled=reason == "show_cancelled")
     count_order("cancelled")
     return order
-
-
-def _send_cancellation(order_id: int) -> None:
-    order = Booking.objects.select_related("user", "show__movie", "show__screen__theatre").get(pk=order_id)
-    refund = order_refund_of(order)
-    context = {"booking": order, "show": order.show, "refund": refund, "user": order.user}
-    send_mail(
-        subject=f"Cancelled: {order.show.movie.title} – booking {order.code}",
-        message=render_to_string("booking/email/cancelled.txt", context),
-        from_email=None,
-        recipient_list=[order.customer_email or order.user.email],
-        fail_silently=True,
-    )
 
 
 # --------------------------------------------------------------------------

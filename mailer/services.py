@@ -1,0 +1,83 @@
+"""Queue, send and retry emails. ``email_queue`` writes the row (in the
+caller's transaction when there is one) and tries to send once that commits;
+a failure is logged and left PENDING with a back-off, ``emails_retry`` sends
+what is due. Sending happens outside any transaction."""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from mailer.models import EmailStatus, OutgoingEmail
+
+log = logging.getLogger("mailer")
+
+MAX_ATTEMPTS = 8
+RETRY_BATCH = 50
+_builders: dict[str, Callable[[dict], EmailMessage | None]] = {}
+
+
+def email_kind_register(*, kind: str, build: Callable[[dict], EmailMessage | None]) -> None:
+    """``build(params)`` returns the message to send, or None when there is
+    nothing to send any more (e.g. the order is gone)."""
+    _builders[kind] = build
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(60 * 2 ** (attempts - 1), 6 * 3600))
+
+
+def email_queue(*, kind: str, params: dict) -> OutgoingEmail:
+    """Record an email and send it after the current transaction commits (at
+    once outside one). Takes no locks. Raises KeyError for an unknown kind."""
+    if kind not in _builders:
+        raise KeyError(f"No email builder for {kind!r}.")
+    email = OutgoingEmail.objects.create(kind=kind, params=params, next_attempt_at=timezone.now())
+    transaction.on_commit(lambda: email_send(email=email))
+    return email
+
+
+def email_send(*, email: OutgoingEmail, now: datetime | None = None) -> bool:
+    """Build and send one email; True when it went. A failure is logged with
+    the row id, counted, and retried later (FAILED after MAX_ATTEMPTS)."""
+    now = now or timezone.now()
+    try:
+        message = _builders[email.kind](email.params)
+        if message is not None:
+            message.send(fail_silently=False)
+    except Exception as exc:  # noqa: BLE001 - any failure of a backend must be retried, not lost
+        attempts = email.attempts + 1
+        status = EmailStatus.FAILED if attempts >= MAX_ATTEMPTS else EmailStatus.PENDING
+        log.warning(
+            "email %s (%s) not sent, attempt %s: %s: %s", email.pk, email.kind, attempts, type(exc).__name__, exc
+        )
+        OutgoingEmail.objects.filter(pk=email.pk).update(
+            attempts=attempts,
+            status=status,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            next_attempt_at=now + _backoff(attempts),
+        )
+        return False
+    OutgoingEmail.objects.filter(pk=email.pk).update(
+        status=EmailStatus.SENT, sent_at=now, attempts=email.attempts + 1, last_error=""
+    )
+    return True
+
+
+def emails_retry(*, now: datetime | None = None, limit: int = RETRY_BATCH) -> int:
+    """Send the pending emails that are due; returns how many went. Safe on
+    several relays at once: each row is claimed by moving its next attempt
+    forward with a conditional UPDATE, so only one process sends it."""
+    now = now or timezone.now()
+    sent = 0
+    due = OutgoingEmail.objects.filter(status=EmailStatus.PENDING, next_attempt_at__lte=now).order_by("pk")
+    for email in list(due[:limit]):
+        claimed = OutgoingEmail.objects.filter(pk=email.pk, next_attempt_at=email.next_attempt_at).update(
+            next_attempt_at=now + timedelta(minutes=5)
+        )
+        if claimed:
+            sent += email_send(email=email, now=now)
+    return sent
