@@ -222,17 +222,28 @@ def show_time_of_day(start_time: datetime) -> str:
 
 
 def movie_ids_showing_at(
-    *, time_of_day: str, city: str | None = None, day: date_type | None = None, now: datetime | None = None
+    *,
+    time_of_day: str | None = None,
+    show_format: str | None = None,
+    city: str | None = None,
+    day: date_type | None = None,
+    now: datetime | None = None,
 ) -> set[int]:
-    """Ids of movies with a show on sale in that part of the (local) day. The
-    hour is read in Python: MariaDB may lack time zone tables."""
+    """Ids of movies with a show on sale in that part of the (local) day and
+    that format. The hour is read in Python: MariaDB may lack time zone tables."""
     shows = shows_on_sale(now=now)
+    if show_format:
+        shows = shows.filter(format=show_format)
     if city:
         shows = shows.filter(screen__theatre__city=city)
     if day:
         start, end = local_day_bounds(day)
         shows = shows.filter(start_time__gte=start, start_time__lt=end)
-    return {mid for mid, at in shows.values_list("movie_id", "start_time") if show_time_of_day(at) == time_of_day}
+    return {
+        mid
+        for mid, at in shows.values_list("movie_id", "start_time")
+        if not time_of_day or show_time_of_day(at) == time_of_day
+    }
 
 
 def show_availability(*, shows) -> dict[int, str]:

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.shortcuts import get_object_or_404, render
 
-from catalog.models import Movie
+from catalog.models import Movie, ShowFormat
 from catalog.selectors import (
     TIMES_OF_DAY,
     city_list,
@@ -47,6 +47,7 @@ class Filters:
     day: date | None = None
     time: str = ""
     language: str = ""
+    format: str = ""
     days: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     city_given: bool = False
@@ -55,6 +56,7 @@ class Filters:
         """The query string of these filters with ``change`` applied."""
         values = {"city": self.city, "date": self.day.isoformat() if self.day else "", "time": self.time}
         values["language"] = self.language
+        values["format"] = self.format
         values.update(change)
         return urlencode({k: v for k, v in values.items() if v})
 
@@ -83,6 +85,11 @@ def _filters(request, cities, languages=()) -> Filters:
     raw = request.GET.get("language", "")
     if raw:  # a language no movie is in matches nothing (the empty state)
         f.language = raw
+    raw = request.GET.get("format", "")
+    if raw and raw not in ShowFormat.values:
+        f.errors.append(f"“{raw[:10]}” is not a format: choose {', '.join(ShowFormat.values)}.")
+    elif raw:
+        f.format = raw
     return f
 
 
@@ -97,6 +104,8 @@ def _respond(request, template, context, f: Filters):
             "time": f.time,
             "times": list(TIME_LABELS.items()),
             "language": f.language,
+            "formats": ShowFormat.values,
+            "show_format": f.format,
             "date_strip": [{"day": d, "query": f.query(date=d.isoformat())} for d in f.days],
             "any_day_query": f.query(date=""),
         }
@@ -119,8 +128,10 @@ def home(request):
         movies = list(movies_now_showing(city=f.city or None, day=f.day))
     if f.language:
         movies = [m for m in movies if m.language == f.language]
-    if f.time:
-        showing = movie_ids_showing_at(time_of_day=f.time, city=f.city or None, day=f.day)
+    if f.time or f.format:
+        showing = movie_ids_showing_at(
+            time_of_day=f.time or None, show_format=f.format or None, city=f.city or None, day=f.day
+        )
         movies = [m for m in movies if m.pk in showing]
     context = {"movies": movies, "cities": cities, "languages": languages}
     return _respond(request, "catalog/home.html", context, f)
@@ -131,10 +142,15 @@ def movie_detail(request, movie_id):
     cities = city_list()
     f = _filters(request, cities)
     schedule = movie_shows_by_day(movie=movie, city=f.city or None)
-    if f.time:
+    if f.time or f.format:
         for group in schedule:
             for item in group["theatres"]:
-                item["shows"] = [s for s in item["shows"] if show_time_of_day(s.start_time) == f.time]
+                item["shows"] = [
+                    s
+                    for s in item["shows"]
+                    if (not f.time or show_time_of_day(s.start_time) == f.time)
+                    and (not f.format or s.format == f.format)
+                ]
             group["theatres"] = [item for item in group["theatres"] if item["shows"]]
         schedule = [group for group in schedule if group["theatres"]]
     shows = [s for group in schedule for item in group["theatres"] for s in item["shows"]]

@@ -26,7 +26,8 @@ def catalogue():
     heist = MovieFactory(title="Monsoon Heist", language="Hindi")
     orbit = MovieFactory(title="The Last Orbit", language="English", poster_url="https://example.com/none.jpg")
     morning = ShowFactory(movie=heist, screen=mumbai, start_time=_local(1, 10))
-    ShowFactory(movie=orbit, screen=pune, start_time=_local(1, 21))
+    imax = ShowFactory(movie=orbit, screen=pune, start_time=_local(1, 21))
+    type(imax).objects.filter(pk=imax.pk).update(format="IMAX")
     return {"heist": heist, "orbit": orbit, "morning": morning}
 
 
@@ -47,6 +48,7 @@ def test_the_city_is_remembered_in_a_cookie(client, catalogue):
         ({"date": "someday"}, "not a date (YYYY-MM-DD)"),
         ({"date": "2026-13-45"}, "not a date (YYYY-MM-DD)"),
         ({"time": "teatime"}, "not a time of day"),
+        ({"format": "5D"}, "not a format"),
     ],
 )
 def test_an_unusable_filter_is_a_clear_message(client, catalogue, query, words):
@@ -115,3 +117,13 @@ def test_query_budgets(client, catalogue, django_assert_max_num_queries):
         assert client.get(catalogue["heist"].get_absolute_url(), {"time": "morning"}).status_code == 200
     with django_assert_max_num_queries(2):
         assert client.get(reverse("info:contact")).status_code == 200
+
+
+def test_the_format_filter(client, catalogue):
+    html = client.get(reverse("catalog:home"), {"format": "IMAX"}).content.decode()
+    assert "The Last Orbit" in html and "Monsoon Heist" not in html
+    assert '<option value="IMAX" selected>' in html
+    html = client.get(reverse("catalog:home"), {"format": "4DX"}).content.decode()
+    assert "No shows match" in html
+    html = client.get(catalogue["orbit"].get_absolute_url(), {"format": "2D"}).content.decode()
+    assert "No upcoming shows" in html
