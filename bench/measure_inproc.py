@@ -4,8 +4,8 @@
         .venv/bin/pytest bench/measure_inproc.py -p no:randomly -s -q [--create-db]
 
 Worker CPU (time.process_time) and queries per request through the Django test
-client on a real database: a hold of the best 2 seats, a booking with an
-Idempotency-Key, /api/v1/me, and the seat map (200 and 304). Medians over many
+client on a real database: a hold of the best 2 seats, a booking (an order, PAYMENT_PROVIDER=test) with an
+Idempotency-Key, its payment with the test card, /api/v1/me, and the seat map (200 and 304). Medians over many
 users of one 220-seat show. Cache: Redis db 1 when BENCH_CACHE_URL says so
 (the bench's setting), else locmem.
 """
@@ -65,6 +65,9 @@ def rush_show(settings):
     """The bench's settings (DEBUG off, no email, its cache) and a fresh
     220-seat show with USERS signed-in clients: (show, clients)."""
     settings.DEBUG = False
+    # The bench's order+pay rush: a booking is an order, paid with the test card.
+    settings.PAYMENT_PROVIDER = "test"
+    settings.BOOKING_FEE_PER_SEAT = "30.00"
     settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
     if os.environ.get("BENCH_CACHE_URL"):
         import environ
@@ -86,7 +89,7 @@ def rush_show(settings):
 def test_measure(rush_show, settings):
     show, clients = rush_show
     seats = show.show_seats.count()
-    results = {"hold": [], "book": [], "me": [], "map200": [], "map304": []}
+    results = {"hold": [], "book": [], "pay": [], "me": [], "map200": [], "map304": []}
     queries = {}
     for i, client in enumerate(clients):
         capture = i == 3
@@ -116,6 +119,20 @@ def test_measure(rush_show, settings):
             queries["book"] = [q["sql"] for q in ctx.captured_queries]
         assert r.status_code == 201, r.content
         results["book"].append(ms)
+        if capture:
+            ctx = CaptureQueriesContext(connection)
+            ctx.__enter__()
+        r, ms = _timed(
+            client.post,
+            f"/api/v1/orders/{r.json()['id']}/confirm-payment",
+            {"card_number": "4242 4242 4242 4242"},
+            content_type="application/json",
+        )
+        if capture:
+            ctx.__exit__(None, None, None)
+            queries["pay"] = [q["sql"] for q in ctx.captured_queries]
+        assert r.status_code == 200 and r.json()["status"] == "CONFIRMED", r.content
+        results["pay"].append(ms)
         r, ms = _timed(client.get, "/api/v1/me")
         results["me"].append(ms)
         r, ms = _timed(client.get, f"/api/v1/shows/{show.pk}/seats")
@@ -164,11 +181,19 @@ def test_profile_hold(request):
         ids = [s["id"] for s in r.json()["seats"]]
         if which == "book":
             prof.enable()
-        client.post(
+        r = client.post(
             "/api/v1/bookings",
             {"show_id": show.pk, "seat_ids": ids},
             content_type="application/json",
             HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        )
+        prof.disable()
+        if which == "pay":
+            prof.enable()
+        client.post(
+            f"/api/v1/orders/{r.json()['id']}/confirm-payment",
+            {"card_number": "4242 4242 4242 4242"},
+            content_type="application/json",
         )
         prof.disable()
     pstats.Stats(prof).sort_stats(os.environ.get("MEASURE_SORT", "cumulative")).print_stats(

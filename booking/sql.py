@@ -8,7 +8,7 @@ booking/tests/test_sql.py, checks it on every backend), and the free-seat rule
 in SQL is the twin of booking.models.free_q.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
@@ -69,6 +69,30 @@ def map_totals_orm(*, show_id: int, now: datetime) -> MapTotals:
     totals = seats.aggregate(version_sum=Sum("version"), pk_sum=Sum("pk"))
     expired = sum(1 for status, until in seats.values_list("status", "held_until") if hold_expired(status, until, now))
     return MapTotals(totals["version_sum"] or 0, seats.count(), totals["pk_sum"] or 0, expired)
+
+
+# --------------------------------------------------------------------------
+# the viewer's own holds merged into the shared seat map (every signed-in poll)
+# --------------------------------------------------------------------------
+def _aware(value):
+    """A datetime column as the raw cursor gives it (naive UTC on MariaDB and SQLite), aware."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def held_by_sql(*, show_id: int, user, now: datetime) -> list[tuple[int, datetime]]:
+    """(show-seat id, held_until) of ``user``'s unexpired holds on the show (held_q in SQL)."""
+    sql = (
+        f"SELECT id, held_until FROM {ShowSeat._meta.db_table}"
+        " WHERE show_id = %s AND held_by_id = %s AND status = %s AND held_until > %s ORDER BY id"
+    )
+    at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [show_id, user.pk, SeatStatus.LOCKED.value, at])
+        return [(pk, _aware(until)) for pk, until in cursor.fetchall()]
+
+
+def held_by_orm(*, show_id: int, user, now: datetime) -> list[tuple[int, datetime]]:
+    return list(ShowSeat.objects.held_by(user, now).filter(show_id=show_id).values_list("pk", "held_until"))
 
 
 # --------------------------------------------------------------------------

@@ -8,7 +8,9 @@ endpoint share one bucket.
 """
 
 from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+
+from cinema.token_bucket import Rate, bucket_take
 
 
 class SettingRateThrottle(SimpleRateThrottle):
@@ -35,6 +37,35 @@ class GlobalThrottle(SettingRateThrottle):
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": "all"}
+
+
+class BucketThrottleMixin:
+    """A DRF rate throttle counted as a token bucket (cinema/token_bucket.py):
+    a burst of N, refilled at N per period. DRF's own sliding window keeps the
+    time of every request of the last period in one cache entry, read and
+    written back whole by each request, so its cost grows with the rate (600
+    floats per request at 600/min; a crowd behind one address, far more). The
+    bucket is one Redis round trip of a few bytes, whatever the rate."""
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self._wait = bucket_take(key=self.key, rate=Rate(self.num_requests, self.num_requests / self.duration))
+        return self._wait == 0
+
+    def wait(self):
+        return getattr(self, "_wait", None) or None
+
+
+class AnonBucketThrottle(BucketThrottleMixin, AnonRateThrottle):
+    """DRF's anonymous throttle (scope ``anon``, per address), as a bucket."""
+
+
+class UserBucketThrottle(BucketThrottleMixin, UserRateThrottle):
+    """DRF's user throttle (scope ``user``, per user, per address when anonymous), as a bucket."""
 
 
 def throttle_wait(request, throttle_classes) -> float | None:

@@ -5,9 +5,9 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.tokens import AccessToken
 
+from accounts.authentication import JWTAuthentication
 from accounts.models import User
 from tests.factories import UserFactory
 

@@ -13,7 +13,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from booking import selectors, services
+from booking import selectors, services, sql
 from booking.api.common import MAX_IDS
 from booking.api.serializers import HoldOutputSerializer, SeatOutputSerializer, hold_body
 from booking.models import SeatStatus, ShowSeat
@@ -61,16 +61,11 @@ class ShowSeatListApi(APIView):
 
     def _mine(self, request, show_id):
         """The shared map with the viewer's own holds merged in: one indexed
-        query for them, so polling stays one cache read per show, not a map
+        query for them (hand-written: booking/sql.py), so polling stays one cache read per show, not a map
         build per viewer."""
         shared = self._shared(request, show_id, polling=True)  # signed in: never a replica's map
         now = timezone.now()
-        mine = {
-            pk: utc_iso(until)
-            for pk, until in ShowSeat.objects.held_by(request.user, now)
-            .filter(show_id=show_id)
-            .values_list("pk", "held_until")
-        }
+        mine = {pk: utc_iso(until) for pk, until in sql.held_by_sql(show_id=show_id, user=request.user, now=now)}
         if not mine:
             entry = shared
         else:

@@ -74,3 +74,13 @@ def test_the_free_rule_is_the_same_in_python_q_and_sql(scene):
     assert SeatStatus.LOCKED in {s.status for s in seats if s.pk in in_python}  # expired holds count as free
     c1, c2 = seat_ids(show, "C1", "C2")
     assert c1 in in_python and c2 not in in_python  # an unpaid order's seats are free once its deadline passes
+
+
+def test_held_by_agree(scene):
+    show, viewer, now = scene
+    for at in (now, now + timedelta(hours=1)):
+        for user in (viewer, UserFactory()):
+            assert sql.held_by_sql(show_id=show.pk, user=user, now=at) == sql.held_by_orm(
+                show_id=show.pk, user=user, now=at
+            )
+    assert [pk for pk, _ in sql.held_by_sql(show_id=show.pk, user=viewer, now=now)] == seat_ids(show, "A3", "A4")

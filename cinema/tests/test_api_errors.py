@@ -56,6 +56,7 @@ def test_schema_lists_every_endpoint():
     r = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert r.status_code == 200
     schema = r.json()
+    assert schema["components"]["securitySchemes"]["jwtAuth"]["scheme"] == "bearer"  # accounts/authentication.py
     paths = set(schema["paths"])
     for path in [
         "/api/v1/login",
@@ -89,3 +90,22 @@ def test_schema_lists_every_endpoint():
     # Swagger UI comes from our own static files (drf-spectacular-sidecar), not a CDN.
     assert b"/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs.content
     assert APIClient().get("/api/redoc/").status_code == 200
+
+
+def test_default_throttles_are_buckets_of_constant_size(monkeypatch, user):
+    """The anon and user throttles keep a few bytes per client however many
+    requests it made (DRF's sliding window keeps a list of every request time),
+    and still refuse the request past the rate with a Retry-After."""
+    from django.core.cache import cache
+    from rest_framework.throttling import SimpleRateThrottle
+
+    from cinema.throttling import UserBucketThrottle
+
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "user", "50/hour")
+    client = client_for(user)
+    assert {client.get("/api/v1/movies").status_code for _ in range(50)} == {200}
+    r = client.get("/api/v1/movies")
+    assert r.status_code == 429 and 1 <= int(r["Retry-After"]) <= 72  # one token back in 72 s
+    key = "bucket:" + UserBucketThrottle.cache_format % {"scope": "user", "ident": user.pk}
+    state = cache.get(key)
+    assert state is not None and len(repr(state)) < 64
