@@ -266,6 +266,11 @@ STORAGES = {
 # --- email --------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="tickets@cinema.local")
+# On: the request that queued an email sends it once its transaction commits.
+# Off: the request only writes the row and the outbox_relay process sends it
+# within EMAIL_POLL_SECONDS (production under a rush: no mail rendering in requests).
+EMAIL_SEND_AFTER_COMMIT = env.bool("EMAIL_SEND_AFTER_COMMIT", default=True)
+EMAIL_POLL_SECONDS = env.float("EMAIL_POLL_SECONDS", default=2 if not EMAIL_SEND_AFTER_COMMIT else 60)
 
 # --- API ----------------------------------------------------------------------
 REST_FRAMEWORK = {

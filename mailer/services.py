@@ -1,12 +1,16 @@
 """Queue, send and retry emails. ``email_queue`` writes the row (in the
-caller's transaction when there is one) and tries to send once that commits;
-a failure is logged and left PENDING with a back-off, ``emails_retry`` sends
-what is due. Sending happens outside any transaction."""
+caller's transaction when there is one). With ``EMAIL_SEND_AFTER_COMMIT`` on
+(the default) the request sends it once that commits; off, the request only
+writes the row and the relay's periodic job (``emails_retry``, every
+``EMAIL_POLL_SECONDS``) builds and sends it, so a ticket rush spends no request
+time rendering mail. A failure is logged and left PENDING with a back-off;
+``emails_retry`` sends what is due. Sending happens outside any transaction."""
 
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
@@ -30,13 +34,24 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(60 * 2 ** (attempts - 1), 6 * 3600))
 
 
+# A row the request itself sends is not due for the relay until then, so the
+# two never send it both; if the request dies before sending, the relay does.
+SEND_AFTER_COMMIT_GRACE = timedelta(minutes=1)
+
+
 def email_queue(*, kind: str, params: dict) -> OutgoingEmail:
-    """Record an email and send it after the current transaction commits (at
-    once outside one). Takes no locks. Raises KeyError for an unknown kind."""
+    """Record an email; send it after the current transaction commits (at once
+    outside one), or leave it to the relay when ``EMAIL_SEND_AFTER_COMMIT`` is
+    off. Takes no locks. Raises KeyError for an unknown kind."""
     if kind not in _builders:
         raise KeyError(f"No email builder for {kind!r}.")
-    email = OutgoingEmail.objects.create(kind=kind, params=params, next_attempt_at=timezone.now())
-    transaction.on_commit(lambda: email_send(email=email))
+    now = timezone.now()
+    in_request = settings.EMAIL_SEND_AFTER_COMMIT
+    email = OutgoingEmail.objects.create(
+        kind=kind, params=params, next_attempt_at=now + SEND_AFTER_COMMIT_GRACE if in_request else now
+    )
+    if in_request:
+        transaction.on_commit(lambda: email_send(email=email))
     return email
 
 

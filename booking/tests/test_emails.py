@@ -115,3 +115,31 @@ def test_a_failed_send_is_logged_and_retried(user, show, settings, caplog, djang
     assert row.status == EmailStatus.SENT and row.attempts == 2
     assert mail.outbox[-1].subject.endswith(booking.code)
     assert emails_retry(now=timezone.now() + timedelta(hours=1)) == 0  # sent once
+
+
+def test_with_send_after_commit_off_the_request_only_queues_and_the_relay_sends(
+    user, show, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_SEND_AFTER_COMMIT = False
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = _book(user, show)
+    row = OutgoingEmail.objects.get()
+    assert row.status == EmailStatus.PENDING and row.attempts == 0 and mail.outbox == []
+    assert emails_retry() == 1  # the relay's periodic job
+    row.refresh_from_db()
+    assert row.status == EmailStatus.SENT and mail.outbox[-1].subject.endswith(booking.code)
+    assert emails_retry(now=timezone.now() + timedelta(hours=1)) == 0  # sent once
+
+
+def test_a_row_the_request_sends_is_not_due_for_the_relay_meanwhile(user, show, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        _book(user, show)
+    with django_capture_on_commit_callbacks(execute=False) as sends:
+        for callback in callbacks:  # the order's email is queued after the sale commits...
+            callback()
+    assert OutgoingEmail.objects.get().status == EmailStatus.PENDING
+    assert emails_retry() == 0  # ...and sent after that commits: meanwhile the relay leaves it
+    for send in sends:
+        send()
+    assert OutgoingEmail.objects.get().status == EmailStatus.SENT and len(mail.outbox) == 1
+    assert emails_retry(now=timezone.now() + timedelta(hours=1)) == 0
