@@ -4,9 +4,10 @@
     python -m bench.dbtool check SHOW_ID  # the rush's invariants, JSON on stdout
     python -m bench.dbtool explain SHOW_ID
     python -m bench.dbtool users COUNT TOKENS_FILE  # rush users without the API
+    python -m bench.dbtool outbox         # outbox rows, and how many wait for the relay
 
 Not part of the product; it only reads, except `prepare`, which schedules the
-rush's fresh show through the same service the admin and the API use.
+rush's two fresh shows through the same service the admin and the API use.
 """
 
 import json
@@ -31,14 +32,16 @@ def _prepare() -> dict:
     movie = Movie.objects.order_by("pk").first()
     # The rush gets a show nobody has touched, past the demo week.
     day = timezone.localdate() + timedelta(days=30)
-    rush_show = None
+    rush_shows = []
     for offset in range(60):
         start = timezone.make_aware(datetime.combine(day + timedelta(days=offset), time(9, 0)))
         try:
-            rush_show = show_schedule(movie=movie, screen=imax, start_time=start, prices=seat_show.prices)
-            break
+            rush_shows.append(show_schedule(movie=movie, screen=imax, start_time=start, prices=seat_show.prices))
         except ScreenBusy:
             continue
+        if len(rush_shows) == 2:
+            break
+    rush_show, quiet_show = rush_shows
     shows = list(
         Show.objects.filter(start_time__gt=now, start_time__lt=now + timedelta(days=3)).order_by("start_time")[:8]
     )
@@ -47,6 +50,7 @@ def _prepare() -> dict:
         "seats": imax.seats.count(),
         "seatmap_show": seat_show.pk,
         "rush_show": rush_show.pk,
+        "rush_show_relay_stopped": quiet_show.pk,
         "movies": list(Movie.objects.filter(is_active=True).values_list("pk", flat=True))
         if hasattr(Movie, "is_active")
         else list(Movie.objects.values_list("pk", flat=True)),
@@ -155,6 +159,15 @@ def _explain(show_id: int) -> dict:
     return out
 
 
+def _outbox() -> dict:
+    from events.models import OutboxEvent
+
+    return {
+        "rows": OutboxEvent.objects.count(),
+        "unpublished": OutboxEvent.objects.filter(published_at__isnull=True).count(),
+    }
+
+
 def main(argv: list[str]) -> None:
     import os
 
@@ -167,6 +180,8 @@ def main(argv: list[str]) -> None:
         result = _check(int(argv[1]))
     elif command == "users":
         result = _users(int(argv[1]), argv[2])
+    elif command == "outbox":
+        result = _outbox()
     elif command == "explain":
         result = _explain(int(argv[1]))
     else:
