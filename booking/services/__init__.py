@@ -2,7 +2,8 @@
 goes through this package; the HTML views, the API and the admin all call it.
 
 By concern: locking.py (the durable transaction, user and seat locks),
-holds.py (hold, replace, best available, release), bookings.py (create an
+holds.py (hold, replace, release), holds_best.py (best available),
+hold_rules.py (the checks every hold shares), bookings.py (create an
 order, cancel, idempotency, emails), orders.py (pay, webhooks, late payment,
 refunds, expiry, show cancel), scheduling.py (shows, screen edits). Import the
 public names from here: ``from booking.services import seats_hold``.
@@ -21,15 +22,13 @@ from booking.services.bookings import (
     request_fingerprint,
 )
 from booking.services.holds import (
-    BEST_AVAILABLE_ATTEMPTS,
-    BEST_AVAILABLE_ROUNDS,
     Hold,
     hold_replace,
     seats_hold,
-    seats_hold_best,
     seats_release,
     seats_release_all,
 )
+from booking.services.holds_best import BEST_AVAILABLE_ATTEMPTS, BEST_AVAILABLE_ROUNDS, seats_hold_best
 from booking.services.locking import DEADLOCK_RETRIES, lock_error, locked, seats_lock, user_lock
 from booking.services.orders import (
     ShowCancelOutcome,
