@@ -5,8 +5,9 @@ By concern: locking.py (the durable transaction, user and seat locks),
 holds.py (hold, replace, release), holds_best.py (best available),
 hold_rules.py (the checks every hold shares), bookings.py (create an
 order, cancel, idempotency, emails), orders.py (pay, webhooks, late payment,
-refunds, expiry, show cancel), scheduling.py (shows, screen edits). Import the
-public names from here: ``from booking.services import seats_hold``.
+expiry), cancellations.py (cancel an order or a show, refunds),
+scheduling.py (shows, screen edits). Import the public names from here:
+``from booking.services import seats_hold``.
 """
 
 from booking.services.bookings import (
@@ -21,6 +22,7 @@ from booking.services.bookings import (
     order_checkout_start,
     request_fingerprint,
 )
+from booking.services.cancellations import ShowCancelOutcome, order_refund_of, order_refund_preview, show_cancel
 from booking.services.holds import (
     Hold,
     hold_replace,
@@ -31,15 +33,11 @@ from booking.services.holds import (
 from booking.services.holds_best import BEST_AVAILABLE_ATTEMPTS, BEST_AVAILABLE_ROUNDS, seats_hold_best
 from booking.services.locking import DEADLOCK_RETRIES, lock_error, locked, seats_lock, user_lock
 from booking.services.orders import (
-    ShowCancelOutcome,
     WebhookOutcome,
     order_pay,
     order_record_charge,
-    order_refund_of,
-    order_refund_preview,
     orders_expire_overdue,
     payment_webhook_receive,
-    show_cancel,
 )
 from booking.services.scheduling import (
     screen_layout_update,

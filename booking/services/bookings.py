@@ -1,5 +1,6 @@
 """Orders (bookings): create one from the user's holds, cancel, idempotent retries, emails.
-Paying, webhooks, expiry and show cancellation are in orders.py."""
+Paying, webhooks and expiry are in orders.py; refunds and show cancellation in
+cancellations.py."""
 
 import hashlib
 import json
@@ -25,6 +26,7 @@ from booking.exceptions import (
 )
 from booking.models import Booking, BookingSeat, BookingStatus, IdempotencyRecord, SeatStatus, ShowSeat
 from booking.services import emails
+from booking.services.cancellations import order_cancel_locked, order_refund_of
 from booking.services.common import (
     seat_ids_clean,
     seats_check_known,
@@ -34,7 +36,6 @@ from booking.services.common import (
 )
 from booking.services.events import count_order, order_event
 from booking.services.locking import locked, seats_lock, user_lock
-from booking.services.orders import order_cancel_locked, order_refund_of
 from catalog.models import Seat, Show
 from cinema import metrics
 from cinema.errors import DomainError
