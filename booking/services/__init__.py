@@ -4,8 +4,8 @@ goes through this package; the HTML views, the API and the admin all call it.
 By concern: locking.py (the durable transaction, user and seat locks),
 holds.py (hold, replace, release), holds_best.py (best available),
 hold_rules.py (the checks every hold shares), bookings.py (create an
-order, cancel, idempotency, emails), orders.py (pay, webhooks, late payment,
-expiry), cancellations.py (cancel an order or a show, refunds),
+order, idempotency, emails), orders.py (pay, webhooks, late payment,
+expiry), cancellations.py (cancel an order or a show, with refunds),
 scheduling.py (shows, screen edits). Import the public names from here:
 ``from booking.services import seats_hold``.
 """
@@ -14,7 +14,6 @@ from booking.services.bookings import (
     CODE_ALPHABET,
     IDEMPOTENCY_KEY_MAX_LENGTH,
     BookingOutcome,
-    booking_cancel,
     booking_confirm,
     booking_send_confirmation,
     idempotency_key_clean,
@@ -22,7 +21,13 @@ from booking.services.bookings import (
     order_checkout_start,
     request_fingerprint,
 )
-from booking.services.cancellations import ShowCancelOutcome, order_refund_of, order_refund_preview, show_cancel
+from booking.services.cancellations import (
+    ShowCancelOutcome,
+    booking_cancel,
+    order_refund_of,
+    order_refund_preview,
+    show_cancel,
+)
 from booking.services.holds import (
     Hold,
     hold_replace,

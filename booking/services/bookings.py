@@ -1,6 +1,6 @@
-"""Orders (bookings): create one from the user's holds, cancel, idempotent retries, emails.
-Paying, webhooks and expiry are in orders.py; refunds and show cancellation in
-cancellations.py."""
+"""Orders (bookings): create one from the user's holds, idempotent retries, emails.
+Paying, webhooks and expiry are in orders.py; cancelling (an order or a show)
+and refunds in cancellations.py."""
 
 import hashlib
 import json
@@ -14,19 +14,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from booking.exceptions import (
-    CancellationClosed,
     HoldExpired,
     IdempotencyInProgress,
     IdempotencyKeyReused,
     InvalidRequest,
-    NotAllowed,
     SeatNotHeld,
     SeatUnavailable,
     ShowCancelled,
 )
 from booking.models import Booking, BookingSeat, BookingStatus, IdempotencyRecord, SeatStatus, ShowSeat
 from booking.services import emails
-from booking.services.cancellations import order_cancel_locked, order_refund_of
 from booking.services.common import (
     seat_ids_clean,
     seats_check_known,
@@ -344,36 +341,6 @@ def order_checkout_start(*, order: Booking, payment, base_url: str = ""):
     except ProviderUnavailable:
         return payment
     return payment_record_checkout(payment=payment, checkout_url=checkout.url, reference=checkout.reference)
-
-
-# --------------------------------------------------------------------------
-# cancel
-# --------------------------------------------------------------------------
-@locked
-def booking_cancel(*, booking: Booking, by, now: datetime | None = None) -> Booking:
-    """Cancel an order before its show starts; its seats are free at once, and
-    a paid order is refunded per CANCELLATION_POLICY (all of it, fees too,
-    when staff cancel someone else's order). The refund is recorded here
-    (once: key ``cancel:<order id>``) and paid back after commit.
-
-    Locks the canceller's user row, the order row, then its show seats in pk
-    order, then the payment. Cancelling twice is harmless (returns the order
-    unchanged), as is cancelling an order that expired. Raises NotAllowed (not
-    the owner nor staff) and CancellationClosed (show started). The order
-    comes back with ``refund`` (the Refund or None).
-    """
-    now = now or timezone.now()
-    user_lock(by)
-    booking = Booking.objects.select_for_update().select_related("show", "user").get(pk=booking.pk)
-    if booking.user_id != by.pk and not (by.is_staff and by.has_perm("booking.change_booking")):
-        raise NotAllowed("You can only cancel your own bookings.")
-    if booking.status == BookingStatus.CANCELLED or booking.effective_status(now) == BookingStatus.EXPIRED:
-        booking.refund = order_refund_of(booking)
-        return booking
-    if booking.show.start_time <= now:
-        raise CancellationClosed("This show has started, so the booking can no longer be cancelled.")
-    order_cancel_locked(order=booking, by=by, by_staff=by.is_staff and booking.user_id != by.pk, now=now)
-    return booking
 
 
 # --------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""Cancelling: an order (by its buyer or staff), a whole show (staff), and
-the refund a cancellation gives back. The late-payment rule in orders.py
-refunds and emails through _refund and _email_cancelled here.
+"""Cancelling: an order (booking_cancel, by its buyer or staff), a whole show
+(show_cancel, staff), and the refund a cancellation gives back. The
+late-payment rule in orders.py refunds and emails through _refund and
+_email_cancelled here.
 
 Lock order (as everywhere, services/locking.py): the user row, then the show
 or order row, then show seats in pk order, then the payment. Refunds are paid
@@ -13,7 +14,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from booking.exceptions import ShowCancelled
+from booking.exceptions import CancellationClosed, NotAllowed, ShowCancelled
 from booking.models import Booking, BookingSeat, BookingStatus, SeatStatus, ShowSeat
 from booking.services import emails
 from booking.services.common import _line_seat_ids, _release_claimed, seats_set_free
@@ -81,6 +82,33 @@ def order_refund_preview(*, order: Booking, by, now: datetime | None = None):
     return order_refund_amount(
         breakdown=order.breakdown(), show_starts_at=order.show.start_time, now=now, by_staff=by_staff
     )
+
+
+@locked
+def booking_cancel(*, booking: Booking, by, now: datetime | None = None) -> Booking:
+    """Cancel an order before its show starts; its seats are free at once, and
+    a paid order is refunded per CANCELLATION_POLICY (all of it, fees too,
+    when staff cancel someone else's order). The refund is recorded here
+    (once: key ``cancel:<order id>``) and paid back after commit.
+
+    Locks the canceller's user row, the order row, then its show seats in pk
+    order, then the payment. Cancelling twice is harmless (returns the order
+    unchanged), as is cancelling an order that expired. Raises NotAllowed (not
+    the owner nor staff) and CancellationClosed (show started). The order
+    comes back with ``refund`` (the Refund or None).
+    """
+    now = now or timezone.now()
+    user_lock(by)
+    booking = Booking.objects.select_for_update().select_related("show", "user").get(pk=booking.pk)
+    if booking.user_id != by.pk and not (by.is_staff and by.has_perm("booking.change_booking")):
+        raise NotAllowed("You can only cancel your own bookings.")
+    if booking.status == BookingStatus.CANCELLED or booking.effective_status(now) == BookingStatus.EXPIRED:
+        booking.refund = order_refund_of(booking)
+        return booking
+    if booking.show.start_time <= now:
+        raise CancellationClosed("This show has started, so the booking can no longer be cancelled.")
+    order_cancel_locked(order=booking, by=by, by_staff=by.is_staff and booking.user_id != by.pk, now=now)
+    return booking
 
 
 def order_cancel_locked(*, order: Booking, by, by_staff: bool, now: datetime, reason: str = "order_cancelled"):
