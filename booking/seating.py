@@ -2,7 +2,7 @@
 
 A row is anything with ``pk``, ``free``, ``row_index``, ``column`` and
 ``seat_type`` attributes (booking.sql.BestRow, or SeatRow below).
-booking.services.holds.seats_hold_best reads the map, asks best_blocks for the
+booking.services.holds_best.seats_hold_best reads the map, asks best_blocks for the
 candidates in order, and tries to lock them.
 
 A party sits together or not at all, in this order of preference:
@@ -21,7 +21,7 @@ from typing import NamedTuple
 from catalog.models import SeatType
 
 # Enough candidates for the lock attempts of one call (see
-# booking.services.holds.BEST_AVAILABLE_ATTEMPTS): the costlier levels are only
+# booking.services.holds_best.BEST_AVAILABLE_ATTEMPTS): the costlier levels are only
 # searched when the cheaper ones do not give that many.
 ENOUGH_CANDIDATES = 24
 # Per pair of rows and split, how many of each row's best windows are combined.

@@ -2,17 +2,18 @@
 goes through this package; the HTML views, the API and the admin all call it.
 
 By concern: locking.py (the durable transaction, user and seat locks),
-holds.py (hold, replace, best available, release), bookings.py (create an
-order, cancel, idempotency, emails), orders.py (pay, webhooks, late payment,
-refunds, expiry, show cancel), scheduling.py (shows, screen edits). Import the
-public names from here: ``from booking.services import seats_hold``.
+holds.py (hold, replace, release), holds_best.py (best available),
+hold_rules.py (the checks every hold shares), bookings.py (create an
+order, idempotency, emails), orders.py (pay, webhooks, late payment,
+expiry), cancellations.py (cancel an order or a show, with refunds),
+scheduling.py (shows, screen edits). Import the public names from here:
+``from booking.services import seats_hold``.
 """
 
 from booking.services.bookings import (
     CODE_ALPHABET,
     IDEMPOTENCY_KEY_MAX_LENGTH,
     BookingOutcome,
-    booking_cancel,
     booking_confirm,
     booking_send_confirmation,
     idempotency_key_clean,
@@ -20,27 +21,28 @@ from booking.services.bookings import (
     order_checkout_start,
     request_fingerprint,
 )
+from booking.services.cancellations import (
+    ShowCancelOutcome,
+    booking_cancel,
+    order_refund_of,
+    order_refund_preview,
+    show_cancel,
+)
 from booking.services.holds import (
-    BEST_AVAILABLE_ATTEMPTS,
-    BEST_AVAILABLE_ROUNDS,
     Hold,
     hold_replace,
     seats_hold,
-    seats_hold_best,
     seats_release,
     seats_release_all,
 )
+from booking.services.holds_best import BEST_AVAILABLE_ATTEMPTS, BEST_AVAILABLE_ROUNDS, seats_hold_best
 from booking.services.locking import DEADLOCK_RETRIES, lock_error, locked, seats_lock, user_lock
 from booking.services.orders import (
-    ShowCancelOutcome,
     WebhookOutcome,
     order_pay,
     order_record_charge,
-    order_refund_of,
-    order_refund_preview,
     orders_expire_overdue,
     payment_webhook_receive,
-    show_cancel,
 )
 from booking.services.scheduling import (
     screen_layout_update,

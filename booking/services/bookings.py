@@ -1,5 +1,6 @@
-"""Orders (bookings): create one from the user's holds, cancel, idempotent retries, emails.
-Paying, webhooks, expiry and show cancellation are in orders.py."""
+"""Orders (bookings): create one from the user's holds, idempotent retries, emails.
+Paying, webhooks and expiry are in orders.py; cancelling (an order or a show)
+and refunds in cancellations.py."""
 
 import hashlib
 import json
@@ -13,12 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from booking.exceptions import (
-    CancellationClosed,
     HoldExpired,
     IdempotencyInProgress,
     IdempotencyKeyReused,
     InvalidRequest,
-    NotAllowed,
     SeatNotHeld,
     SeatUnavailable,
     ShowCancelled,
@@ -34,7 +33,6 @@ from booking.services.common import (
 )
 from booking.services.events import count_order, order_event
 from booking.services.locking import locked, seats_lock, user_lock
-from booking.services.orders import order_cancel_locked, order_refund_of
 from catalog.models import Seat, Show
 from cinema import metrics
 from cinema.errors import DomainError
@@ -343,36 +341,6 @@ def order_checkout_start(*, order: Booking, payment, base_url: str = ""):
     except ProviderUnavailable:
         return payment
     return payment_record_checkout(payment=payment, checkout_url=checkout.url, reference=checkout.reference)
-
-
-# --------------------------------------------------------------------------
-# cancel
-# --------------------------------------------------------------------------
-@locked
-def booking_cancel(*, booking: Booking, by, now: datetime | None = None) -> Booking:
-    """Cancel an order before its show starts; its seats are free at once, and
-    a paid order is refunded per CANCELLATION_POLICY (all of it, fees too,
-    when staff cancel someone else's order). The refund is recorded here
-    (once: key ``cancel:<order id>``) and paid back after commit.
-
-    Locks the canceller's user row, the order row, then its show seats in pk
-    order, then the payment. Cancelling twice is harmless (returns the order
-    unchanged), as is cancelling an order that expired. Raises NotAllowed (not
-    the owner nor staff) and CancellationClosed (show started). The order
-    comes back with ``refund`` (the Refund or None).
-    """
-    now = now or timezone.now()
-    user_lock(by)
-    booking = Booking.objects.select_for_update().select_related("show", "user").get(pk=booking.pk)
-    if booking.user_id != by.pk and not (by.is_staff and by.has_perm("booking.change_booking")):
-        raise NotAllowed("You can only cancel your own bookings.")
-    if booking.status == BookingStatus.CANCELLED or booking.effective_status(now) == BookingStatus.EXPIRED:
-        booking.refund = order_refund_of(booking)
-        return booking
-    if booking.show.start_time <= now:
-        raise CancellationClosed("This show has started, so the booking can no longer be cancelled.")
-    order_cancel_locked(order=booking, by=by, by_staff=by.is_staff and booking.user_id != by.pk, now=now)
-    return booking
 
 
 # --------------------------------------------------------------------------

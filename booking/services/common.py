@@ -1,4 +1,5 @@
-"""Steps the hold and booking services share: input checks and freeing seats."""
+"""Steps the hold and booking services share: input checks and freeing seats
+(an order's own seat steps too: its line seats, freeing what it still claims)."""
 
 from datetime import datetime
 
@@ -6,7 +7,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from booking.exceptions import InvalidRequest, ShowCancelled, ShowStarted
-from booking.models import SeatStatus, ShowSeat
+from booking.models import Booking, BookingSeat, SeatStatus, ShowSeat
+from booking.services.events import seats_released_event
 from catalog.models import Show
 
 
@@ -76,3 +78,16 @@ def seat_is_claimed_by(seat: ShowSeat, order) -> bool:
         and order.expires_at is not None
         and seat.held_until == order.expires_at
     )
+
+
+def _line_seat_ids(order: Booking) -> list[int]:
+    return sorted(BookingSeat.objects.filter(booking_id=order.pk).values_list("show_seat_id", flat=True))
+
+
+def _release_claimed(order: Booking, seats: list[ShowSeat], *, reason: str, now: datetime) -> list[int]:
+    """Free the seats this unpaid order still claims; returns their ids."""
+    ids = [s.pk for s in seats if seat_is_claimed_by(s, order)]
+    if ids:
+        seats_set_free(ids)
+        seats_released_event(show_id=order.show_id, user_id=order.user_id, seat_ids=ids, reason=reason, now=now)
+    return ids

@@ -1,6 +1,5 @@
-"""Moviegoer pages for seats and bookings. Each view parses a form, calls the
-same service the API calls (booking/services/) and turns a domain error
-into a message on the updated page."""
+"""The seat picker and checkout: draw the map, hold the chosen (or the best)
+seats, confirm them as an order, let them go."""
 
 from urllib.parse import urlencode
 
@@ -8,42 +7,21 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from booking import seating
 from booking.exceptions import BookingError, LoneSeat
 from booking.forms import ConfirmForm, SeatSelectionForm
 from booking.models import Booking, BookingStatus
-from booking.selectors import (
-    bookings_for_user,
-    holds_by_show_for_user,
-    holds_for_user,
-    seat_grid,
-    seat_map_for_show,
-)
-from booking.services import (
-    booking_cancel,
-    booking_confirm,
-    hold_replace,
-    order_checkout_start,
-    order_pay,
-    order_refund_of,
-    order_refund_preview,
-    payment_webhook_receive,
-    request_fingerprint,
-    seats_release_all,
-)
+from booking.selectors import holds_for_user, seat_grid, seat_map_for_show
+from booking.services import booking_confirm, hold_replace, request_fingerprint, seats_release_all
+from booking.views.payments import _pay_url
 from catalog.selectors import show_for_page
-from cinema.errors import DomainError
-from payments.exceptions import PaymentDeclined
-from payments.forms import CardForm
 from payments.providers import get_provider
-from payments.selectors import payment_by_checkout_token, payment_for_order
 from payments.services import order_price
 
 # How often the seat picker asks the API for fresh seat statuses (ms).
@@ -275,155 +253,3 @@ def release(request, show_id):
         if released:
             messages.info(request, "Your seats were released.")
     return redirect("booking:seat_picker", show_id=show.pk)
-
-
-@login_required
-def my_bookings(request):
-    now = timezone.now()
-    upcoming, past, pending = [], [], []
-    for booking in bookings_for_user(user=request.user):
-        booking.shown_status = booking.effective_status(now)
-        if booking.shown_status == BookingStatus.PAYMENT_PENDING:
-            booking.seconds_left = max(0, int((booking.expires_at - now).total_seconds()))
-            pending.append(booking)
-        elif booking.show.start_time > now:
-            upcoming.append(booking)
-        else:
-            past.append(booking)
-    upcoming.sort(key=lambda b: b.show.start_time)
-    holds = holds_by_show_for_user(user=request.user, now=now)
-    context = {"upcoming": upcoming, "past": past, "pending": pending, "now": now, "holds": holds}
-    return render(request, "booking/my_bookings.html", context)
-
-
-def _own_booking(request, code):
-    return get_object_or_404(
-        Booking.objects.select_related("show__movie", "show__screen__theatre").prefetch_related("lines"),
-        code=code,
-        user=request.user,
-    )
-
-
-@login_required
-def booking_detail(request, code):
-    """The confirmation page: booking code and details."""
-    booking = _own_booking(request, code)
-    return render(request, "booking/booking_detail.html", _booking_context(booking, viewer=request.user))
-
-
-def _booking_context(booking, *, viewer=None, **extra):
-    now = timezone.now()
-    status = booking.effective_status(now)
-    payment = payment_for_order(order_id=booking.pk)
-    return {
-        "booking": booking,
-        "show": booking.show,
-        "status": status,
-        "payment": payment,
-        "lines": list(booking.lines.all()),
-        "can_cancel": status in (BookingStatus.CONFIRMED, BookingStatus.PAYMENT_PENDING)
-        and booking.show.start_time > now,
-        "seconds_left": max(0, int((booking.expires_at - now).total_seconds()))
-        if status == BookingStatus.PAYMENT_PENDING
-        else 0,
-        "pay_url": _pay_url(booking, payment) if status == BookingStatus.PAYMENT_PENDING and payment else None,
-        "refund": order_refund_of(booking),
-        "refund_preview": order_refund_preview(order=booking, by=viewer, now=now) if viewer else None,
-        **extra,
-    }
-
-
-def _pay_url(order, payment=None):
-    """Where the buyer pays: the provider's checkout URL (asked again if the
-    provider was down at creation), else our hosted test page."""
-    payment = payment or order.__dict__.get("created_payment") or payment_for_order(order_id=order.pk)
-    if payment is None:
-        return order.get_absolute_url()
-    if not payment.checkout_url:
-        payment = order_checkout_start(order=order, payment=payment)
-    return payment.checkout_url or reverse("booking:pay", args=[payment.checkout_token])
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def booking_cancel_view(request, code):
-    """GET asks "are you sure?"; POST cancels through the service."""
-    booking = _own_booking(request, code)
-    if request.method == "POST":
-        try:
-            booking_cancel(booking=booking, by=request.user)
-        except BookingError as exc:
-            return render(
-                request,
-                "booking/booking_cancel.html",
-                _booking_context(booking, viewer=request.user, error=exc.message),
-                status=exc.status,
-            )
-        refund = order_refund_of(booking)
-        note = f" {refund.amount} {refund.currency} is on its way back to your card." if refund else ""
-        messages.success(request, f"Booking {booking.code} is cancelled. Its seats are free again.{note}")
-        return redirect("booking:my_bookings")
-    if booking.effective_status() not in (BookingStatus.CONFIRMED, BookingStatus.PAYMENT_PENDING):
-        messages.info(request, f"Booking {booking.code} is {booking.effective_status().lower()}.")
-        return redirect(booking)
-    return render(request, "booking/booking_cancel.html", _booking_context(booking, viewer=request.user))
-
-
-# --------------------------------------------------------------------------
-# paying: the test provider's hosted page, and provider webhooks
-# --------------------------------------------------------------------------
-@login_required
-@require_http_methods(["GET", "POST"])
-def pay(request, token):
-    """The `test` provider's hosted payment page (payments.forms.CardForm):
-    the same code path as POST /api/v1/orders/{id}/confirm-payment."""
-    payment = payment_by_checkout_token(token=token)
-    if payment is None:
-        raise Http404("No such payment.")
-    order = get_object_or_404(
-        Booking.objects.select_related("show__movie", "show__screen__theatre"), pk=payment.order_id, user=request.user
-    )
-    form = CardForm(request.POST or None)
-    context = {
-        "payment": payment,
-        "order": order,
-        "form": form,
-        "action_url": request.path,
-        "back_url": order.get_absolute_url(),
-        "expires_at": order.expires_at if order.effective_status() == BookingStatus.PAYMENT_PENDING else None,
-        "paid": payment.is_paid,
-    }
-    if order.effective_status() != BookingStatus.PAYMENT_PENDING:
-        return redirect(order)
-    if request.method == "POST" and form.is_valid():
-        try:
-            order = order_pay(order=order, card_number=form.cleaned_data["card_number"])
-        except PaymentDeclined as exc:
-            context["decline_message"] = exc.message
-            return render(request, "payments/test_checkout.html", context, status=402)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            return redirect(order)
-        if order.status == BookingStatus.CONFIRMED:
-            messages.success(request, "Paid. You're booked! A confirmation email is on its way.")
-        return redirect(order)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "payments/test_checkout.html", context, status=status)
-
-
-@csrf_exempt
-@require_POST
-def payment_webhook(request, provider):
-    """POST /payments/webhooks/<provider>: a signed provider notice. 400 and
-    nothing changes on a bad or stale signature, a wrong amount or currency
-    or an unknown payment; a duplicate is 200 and applied once."""
-    try:
-        outcome = payment_webhook_receive(provider_name=provider, body=request.body, headers=request.headers)
-    except DomainError as exc:
-        # A busy database (503) asks the provider to deliver again; anything else is the notice's fault.
-        return JsonResponse(
-            {"error": {"code": exc.code, "message": exc.message}}, status=exc.status if exc.status >= 500 else 400
-        )
-    if outcome is None:
-        return JsonResponse({"error": {"code": "NOT_FOUND", "message": "No such payment provider."}}, status=404)
-    return JsonResponse({"received": True, "applied": outcome.applied})

@@ -1,0 +1,248 @@
+"""What every hold service shares: the hold and its id, the checks made
+before and under the locks (show on sale, the user's limits, the lone-seat
+rule, the hold rate), taking the seats and the events and metrics that go
+with it. The services are holds.py (by seat id) and holds_best.py (best
+available); this module imports neither.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache, wraps
+
+from django.conf import settings
+from django.db.models import Count, F, Q
+
+from accounts.services import user_may_hold_seats
+from booking import seating, sql
+from booking.exceptions import (
+    EmailNotVerified,
+    HoldLimitExceeded,
+    HoldThrottled,
+    LoneSeat,
+    ShowNotOnSale,
+    ShowStarted,
+)
+from booking.models import BookingSeat, SeatStatus, ShowSeat
+from booking.services.common import show_ensure_not_started
+from catalog.models import Show
+from catalog.selectors import shows_on_sale
+from cinema import metrics
+from cinema.errors import DomainError
+from cinema.token_bucket import Rate, bucket_take, rate_parse
+from events.services import event_emit
+
+
+def hold_id_for(*, show_id: int, user_id: int) -> str:
+    """A user's seats on one show form one hold; its id is stable for the pair
+    (so the per-seat and per-show endpoints change the same hold)."""
+    return f"{show_id}-{user_id}"
+
+
+def hold_id_parse(hold_id: str) -> tuple[int, int] | None:
+    """(show_id, user_id) of a hold id, or None when it is not one."""
+    show, sep, user = str(hold_id).partition("-")
+    if not sep or not show.isdigit() or not user.isdigit() or len(show) > 18 or len(user) > 18:
+        return None
+    return int(show), int(user)
+
+
+@dataclass
+class Hold:
+    seats: list[ShowSeat]
+    expires_at: datetime
+    show_id: int | None = None
+    user_id: int | None = None
+
+    @property
+    def id(self) -> str:
+        return hold_id_for(show_id=self.show_id, user_id=self.user_id)
+
+
+def _hold_duration() -> timedelta:
+    return timedelta(seconds=settings.SEAT_HOLD_SECONDS)
+
+
+@lru_cache(maxsize=8)
+def _rate(text: str) -> Rate | None:
+    return rate_parse(text)
+
+
+def _hold_preflight(user, show: Show, now: datetime) -> None:
+    """Checks made before any lock: the show has not started, the user may
+    hold seats at all, and their holding bucket has a token (HOLD_RATE; one
+    Redis round trip, kept out of the locked transaction)."""
+    show_ensure_not_started(show, now)
+    if not user_may_hold_seats(user=user):
+        raise EmailNotVerified("Please confirm your email address (we sent you a link) before holding seats.")
+    rate = _rate(settings.HOLD_RATE)
+    if rate is not None:
+        wait = bucket_take(key=f"hold:{user.pk}", rate=rate)
+        if wait:
+            raise HoldThrottled(
+                f"You are changing seats too quickly. Please wait {max(1, round(wait))} s and try again.",
+                retry_after=wait,
+            )
+
+
+def _ensure_on_sale(show: Show, now: datetime) -> None:
+    """Under the caller's locks: the show is still on sale (catalog.selectors)."""
+    if not shows_on_sale(now=now).filter(pk=show.pk).exists():
+        if show.start_time <= now:
+            raise ShowStarted("This show has already started.", show_id=show.pk)
+        raise ShowNotOnSale("This show is no longer on sale.", show_id=show.pk)
+
+
+def _check_limit(user, show: Show, now: datetime, wanted: int, exclude=(), *, held: int | None = None) -> None:
+    """HoldLimitExceeded if the user would hold more than a limit: seats of
+    one show at a time (MAX_SEATS_PER_BOOKING), held and bought on one show
+    (MAX_SEATS_PER_USER_PER_SHOW), held across every show
+    (MAX_HELD_SEATS_PER_USER). ``held``: the user's unexpired holds on the show
+    outside ``exclude``, when the caller already knows them under the user's
+    row lock. Two queries (the user's holds by show, their bought seats)."""
+    limit = settings.MAX_SEATS_PER_BOOKING
+    counts = (
+        ShowSeat.objects.held_by(user, now)
+        .exclude(show_id=show.pk, pk__in=list(exclude))
+        .aggregate(everywhere=Count("pk"), here=Count("pk", filter=Q(show_id=show.pk)))
+    )
+    if held is None:
+        held = counts["here"]
+    if held + wanted > limit:
+        raise HoldLimitExceeded(
+            f"You can hold at most {limit} seats of one show at a time"
+            + (f" (you already hold {held})." if held else "."),
+            limit=limit,
+            held=held,
+        )
+    per_show = settings.MAX_SEATS_PER_USER_PER_SHOW
+    bought = BookingSeat.objects.filter(booking__user_id=user.pk, booking__show_id=show.pk, active=True).count()
+    if held + bought + wanted > per_show:
+        raise HoldLimitExceeded(
+            f"You can have at most {per_show} seats of one show, held and bought together"
+            f" (you have {bought} bought and {held} held).",
+            limit=per_show,
+            held=held,
+            bought=bought,
+        )
+    overall = settings.MAX_HELD_SEATS_PER_USER
+    elsewhere = counts["everywhere"] - counts["here"]
+    if elsewhere + held + wanted > overall:
+        raise HoldLimitExceeded(
+            f"You can hold at most {overall} seats across all shows at a time"
+            f" (you hold {elsewhere + held}). Book or release some first.",
+            limit=overall,
+            held=elsewhere + held,
+        )
+
+
+def _emit_held(user, show: Show, seat_ids, until: datetime, now: datetime) -> None:
+    event_emit(
+        type="seat.held",
+        aggregate="show",
+        aggregate_id=show.pk,
+        now=now,
+        data={
+            "show_id": show.pk,
+            "user_id": user.pk,
+            "hold_id": hold_id_for(show_id=show.pk, user_id=user.pk),
+            "seat_ids": sorted(seat_ids),
+            "expires_at": until,
+        },
+    )
+
+
+def _emit_released(user, show: Show, seat_ids, reason: str) -> None:
+    event_emit(
+        type="seat.released",
+        aggregate="show",
+        aggregate_id=show.pk,
+        data={
+            "show_id": show.pk,
+            "user_id": user.pk,
+            "hold_id": hold_id_for(show_id=show.pk, user_id=user.pk),
+            "seat_ids": sorted(seat_ids),
+            "reason": reason,
+        },
+    )
+
+
+def _apply_hold(user, show: Show, seats: list[ShowSeat], now: datetime, seat_info: dict | None = None) -> Hold:
+    """Hold the free ones of ``seats`` (locked by the caller) until now + the hold time.
+
+    With ``seat_info`` ({show seat pk: Seat}) and every seat free, the rows
+    are known exactly after the UPDATE (we hold their locks), so the answer is
+    built in memory instead of read back.
+    """
+    until = now + _hold_duration()
+    fresh = [s.pk for s in seats if s.is_free(now)]
+    if fresh:
+        ShowSeat.objects.filter(pk__in=fresh).update(
+            status=SeatStatus.LOCKED,
+            held_by=user.pk,
+            held_at=now,
+            held_until=until,
+            version=F("version") + 1,
+            updated_at=now,
+        )
+        _emit_held(user, show, fresh, until, now)
+    if seat_info is not None and len(fresh) == len(seats):
+        for seat in seats:
+            seat.status, seat.held_by_id, seat.held_at, seat.held_until = SeatStatus.LOCKED, user.pk, now, until
+            seat.version += 1
+            seat.updated_at = now
+            seat.seat = seat_info[seat.pk]
+        return Hold(seats=sorted(seats, key=lambda x: x.pk), expires_at=until, show_id=show.pk, user_id=user.pk)
+    result = list(ShowSeat.objects.filter(pk__in=[s.pk for s in seats]).select_related("seat").order_by("pk"))
+    return Hold(seats=result, expires_at=min(s.held_until for s in result), show_id=show.pk, user_id=user.pk)
+
+
+def _check_lone_seats(user, show: Show, now: datetime, ids, *, replacing: bool) -> None:
+    """LoneSeat if holding ``ids`` would strand a single empty seat in its row
+    (booking.seating.lone_seats), when LONE_SEAT_RULE is on. ``replacing``: the
+    user's other holds on the show are let go, so they count as free. One read
+    of the map, without locks (the neighbours are others' seats)."""
+    if not settings.LONE_SEAT_RULE:
+        return
+    # A choice is refused only when another one of as many seats strands none.
+    wanted = set(ids)
+    rows = [
+        r._replace(free=1) if replacing and r.mine and r.pk not in wanted else r
+        for r in sql.best_rows_sql(show_id=show.pk, user=user, now=now)
+    ]
+    lone = seating.lone_seats(rows, wanted)
+    if not lone:
+        return
+    names = {r.pk: f"{r.row_label}{r.number}" for r in rows}
+    free_rows = [r._replace(free=1) if r.pk in wanted else r for r in rows]
+    alternative = seating.suggest_seats(free_rows, len(wanted), near=sorted(wanted))
+    if not alternative or seating.lone_seats(free_rows, alternative):
+        return  # every choice of that many seats strands one: the rule yields
+    lone_names = [names[pk] for pk in lone]
+    raise LoneSeat(
+        f"That choice would leave {', '.join(lone_names)} on its own. "
+        + (
+            f"Try {', '.join(names[pk] for pk in alternative)} instead, or move your seats next to it."
+            if alternative
+            else "Please move your seats so no single seat is left empty."
+        ),
+        seats=lone,
+        names=lone_names,
+        alternative=alternative,
+        alternative_names=[names[pk] for pk in alternative],
+    )
+
+
+def _counted(service):
+    """Count the hold request in /metrics: placed (with its seats) or refused (by code)."""
+
+    @wraps(service)
+    def wrapper(*args, **kwargs):
+        try:
+            hold = service(*args, **kwargs)
+        except DomainError as exc:
+            metrics.hold_refused(reason=exc.code)
+            raise
+        metrics.hold_placed(seats=len(hold.seats))
+        return hold
+
+    return wrapper
