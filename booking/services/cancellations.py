@@ -14,7 +14,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from booking.exceptions import CancellationClosed, NotAllowed, ShowCancelled
+from booking.exceptions import CancellationClosed, NotAllowed
 from booking.models import Booking, BookingSeat, BookingStatus, SeatStatus, ShowSeat
 from booking.services import emails
 from booking.services.common import _line_seat_ids, _release_claimed, seats_set_free
@@ -213,8 +213,3 @@ def show_cancel(*, show: Show, by, now: datetime | None = None) -> ShowCancelOut
         },
     )
     return ShowCancelOutcome(show=show, orders_cancelled=cancelled)
-
-
-def show_ensure_open(show: Show) -> None:
-    if show.cancelled_at is not None:
-        raise ShowCancelled("This show has been cancelled.", show_id=show.pk)

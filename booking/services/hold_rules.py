@@ -24,6 +24,7 @@ from booking.exceptions import (
 )
 from booking.models import BookingSeat, SeatStatus, ShowSeat
 from booking.services.common import show_ensure_not_started
+from booking.services.events import seats_released_event
 from catalog.models import Show
 from catalog.selectors import shows_on_sale
 from cinema import metrics
@@ -152,18 +153,7 @@ def _emit_held(user, show: Show, seat_ids, until: datetime, now: datetime) -> No
 
 
 def _emit_released(user, show: Show, seat_ids, reason: str) -> None:
-    event_emit(
-        type="seat.released",
-        aggregate="show",
-        aggregate_id=show.pk,
-        data={
-            "show_id": show.pk,
-            "user_id": user.pk,
-            "hold_id": hold_id_for(show_id=show.pk, user_id=user.pk),
-            "seat_ids": sorted(seat_ids),
-            "reason": reason,
-        },
-    )
+    seats_released_event(show_id=show.pk, user_id=user.pk, seat_ids=seat_ids, reason=reason)
 
 
 def _apply_hold(user, show: Show, seats: list[ShowSeat], now: datetime, seat_info: dict | None = None) -> Hold:
