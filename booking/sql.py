@@ -13,9 +13,9 @@ from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 
-from booking.models import SeatStatus, ShowSeat, free_q, held_q, hold_expired
+from booking.models import Booking, BookingSeat, SeatStatus, ShowSeat, free_q, held_q, hold_expired
 from catalog.models import Seat
 
 # booking.models.free_q in SQL; parameters: AVAILABLE, LOCKED, SOLD, now.
@@ -93,6 +93,44 @@ def held_by_sql(*, show_id: int, user, now: datetime) -> list[tuple[int, datetim
 
 def held_by_orm(*, show_id: int, user, now: datetime) -> list[tuple[int, datetime]]:
     return list(ShowSeat.objects.held_by(user, now).filter(show_id=show_id).values_list("pk", "held_until"))
+
+
+# --------------------------------------------------------------------------
+# the counts behind the hold limits (every hold: booking.services.hold_rules)
+# --------------------------------------------------------------------------
+class HoldCounts(NamedTuple):
+    everywhere: int  # the user's unexpired held seats on every show (outside ``exclude``)
+    here: int  # of them, on this show
+    bought: int  # the user's seats of this show in standing bookings
+
+
+def hold_counts_sql(*, user, show_id: int, now: datetime, exclude=()) -> HoldCounts:
+    exclude = sorted(exclude)
+    skip = f" AND NOT (show_id = %s AND id IN ({', '.join(['%s'] * len(exclude))}))" if exclude else ""
+    held = (
+        f"SELECT COUNT(*) FROM {ShowSeat._meta.db_table}"
+        f" WHERE held_by_id = %s AND status = %s AND held_until > %s{skip}"
+    )
+    sql = (
+        f"SELECT ({held}), ({held} AND show_id = %s),"
+        f" (SELECT COUNT(*) FROM {BookingSeat._meta.db_table} bs INNER JOIN {Booking._meta.db_table} b"
+        " ON b.id = bs.booking_id WHERE b.user_id = %s AND b.show_id = %s AND bs.active = %s)"
+    )
+    at = connection.ops.adapt_datetimefield_value(now)
+    held_params = [user.pk, SeatStatus.LOCKED.value, at, *([show_id, *exclude] if exclude else [])]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*held_params, *held_params, show_id, user.pk, show_id, True])
+        return HoldCounts(*(int(value) for value in cursor.fetchone()))
+
+
+def hold_counts_orm(*, user, show_id: int, now: datetime, exclude=()) -> HoldCounts:
+    counts = (
+        ShowSeat.objects.held_by(user, now)
+        .exclude(show_id=show_id, pk__in=list(exclude))
+        .aggregate(everywhere=Count("pk"), here=Count("pk", filter=Q(show_id=show_id)))
+    )
+    bought = BookingSeat.objects.filter(booking__user_id=user.pk, booking__show_id=show_id, active=True).count()
+    return HoldCounts(counts["everywhere"], counts["here"], bought)
 
 
 # --------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache, wraps
 
 from django.conf import settings
-from django.db.models import Count, F, Q
+from django.db.models import F
 
 from accounts.services import user_may_hold_seats
 from booking import seating, sql
@@ -22,7 +22,7 @@ from booking.exceptions import (
     ShowNotOnSale,
     ShowStarted,
 )
-from booking.models import BookingSeat, SeatStatus, ShowSeat
+from booking.models import SeatStatus, ShowSeat
 from booking.services.common import show_ensure_not_started
 from booking.services.events import seats_released_event
 from catalog.models import Show
@@ -99,15 +99,11 @@ def _check_limit(user, show: Show, now: datetime, wanted: int, exclude=(), *, he
     (MAX_SEATS_PER_USER_PER_SHOW), held across every show
     (MAX_HELD_SEATS_PER_USER). ``held``: the user's unexpired holds on the show
     outside ``exclude``, when the caller already knows them under the user's
-    row lock. Two queries (the user's holds by show, their bought seats)."""
+    row lock. One query (booking/sql.py: the user's holds, their bought seats)."""
     limit = settings.MAX_SEATS_PER_BOOKING
-    counts = (
-        ShowSeat.objects.held_by(user, now)
-        .exclude(show_id=show.pk, pk__in=list(exclude))
-        .aggregate(everywhere=Count("pk"), here=Count("pk", filter=Q(show_id=show.pk)))
-    )
+    counts = sql.hold_counts_sql(user=user, show_id=show.pk, now=now, exclude=exclude)
     if held is None:
-        held = counts["here"]
+        held = counts.here
     if held + wanted > limit:
         raise HoldLimitExceeded(
             f"You can hold at most {limit} seats of one show at a time"
@@ -116,7 +112,7 @@ def _check_limit(user, show: Show, now: datetime, wanted: int, exclude=(), *, he
             held=held,
         )
     per_show = settings.MAX_SEATS_PER_USER_PER_SHOW
-    bought = BookingSeat.objects.filter(booking__user_id=user.pk, booking__show_id=show.pk, active=True).count()
+    bought = counts.bought
     if held + bought + wanted > per_show:
         raise HoldLimitExceeded(
             f"You can have at most {per_show} seats of one show, held and bought together"
@@ -126,7 +122,7 @@ def _check_limit(user, show: Show, now: datetime, wanted: int, exclude=(), *, he
             bought=bought,
         )
     overall = settings.MAX_HELD_SEATS_PER_USER
-    elsewhere = counts["everywhere"] - counts["here"]
+    elsewhere = counts.everywhere - counts.here
     if elsewhere + held + wanted > overall:
         raise HoldLimitExceeded(
             f"You can hold at most {overall} seats across all shows at a time"

@@ -19,8 +19,8 @@ pytestmark = pytest.mark.django_db
 
 def test_best_hold_answers_from_memory_what_the_database_says(user, show, django_assert_max_num_queries):
     client = client_for(user)
-    # user, show, begin, user lock, on sale, map, holds by show, bought, lock, update, seat.held event, commit
-    with django_assert_max_num_queries(12):
+    # user, show, begin, user lock, on sale, map, holds and bought (one query), lock, update, seat.held event, commit
+    with django_assert_max_num_queries(11):
         r = client.post(f"/api/v1/shows/{show.pk}/holds", {"quantity": 2}, format="json")
     assert r.status_code == 201
     body = r.json()

@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from booking import sql
-from booking.models import SeatStatus, ShowSeat, free_q, seat_is_free
+from booking.models import Booking, BookingStatus, SeatStatus, ShowSeat, free_q, seat_is_free
 from booking.services import booking_confirm, seats_hold
 from booking.tests.helpers import make_show, seat_ids
 from tests.factories import UserFactory
@@ -84,3 +84,18 @@ def test_held_by_agree(scene):
                 show_id=show.pk, user=user, now=at
             )
     assert [pk for pk, _ in sql.held_by_sql(show_id=show.pk, user=viewer, now=now)] == seat_ids(show, "A3", "A4")
+
+
+def test_hold_counts_agree(scene):
+    show, viewer, now = scene
+    other_show = make_show("SSSS")
+    seats_hold(user=viewer, show=other_show, seat_ids=seat_ids(other_show, "A1", "A2"), now=now)
+    buyer = Booking.objects.filter(show=show, status=BookingStatus.CONFIRMED).get().user  # bought B1
+    excludes = ((), seat_ids(show, "A3"), seat_ids(show, "A3", "A4", "B2"))
+    for at in (now, now + timedelta(hours=1)):
+        for user in (viewer, buyer, UserFactory()):
+            for exclude in excludes:
+                args = {"user": user, "show_id": show.pk, "now": at, "exclude": exclude}
+                assert sql.hold_counts_sql(**args) == sql.hold_counts_orm(**args)
+    assert sql.hold_counts_sql(user=viewer, show_id=show.pk, now=now) == (4, 2, 0)
+    assert sql.hold_counts_sql(user=buyer, show_id=show.pk, now=now).bought == 1
