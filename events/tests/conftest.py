@@ -4,8 +4,10 @@ and helpers sharing the broker never see each other's messages. A broker that
 does not answer fails the test; nothing here is skipped."""
 
 import os
+import signal
 import subprocess
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,14 +45,15 @@ class Rabbit:
         audit_queue_declare(channel, exchange=self.exchange, queue=self.queue)
         channel.connection.close()
 
-    def drain(self) -> list[tuple[object, dict]]:
-        """Every message now in the queue, (properties, envelope), in queue order."""
+    def drain(self, queue: str | None = None) -> list[tuple[object, object, dict]]:
+        """Every message now in the queue (this one's, or ``queue``), as
+        (method, properties, envelope), in queue order."""
         import json
 
         channel = self.channel()
         messages = []
         while True:
-            method, properties, body = channel.basic_get(self.queue, auto_ack=True)
+            method, properties, body = channel.basic_get(queue or self.queue, auto_ack=True)
             if method is None:
                 break
             messages.append((method, properties, json.loads(body)))
@@ -58,23 +61,50 @@ class Rabbit:
         return messages
 
 
-@pytest.fixture
-def rabbit(settings):
+def rabbit_on(url: str, settings, *, clean_up: bool = True):
+    """The ``rabbit`` fixture's body, on the broker at ``url``: the settings
+    point at the test's exchange and queue, removed again at teardown (unless
+    the broker is the test's own and goes with it)."""
     tag = uuid.uuid4().hex[:12]
-    broker = Rabbit(url=AMQP_URL, exchange=f"test.events.{tag}", queue=f"test.audit.{tag}")
+    broker = Rabbit(url=url, exchange=f"test.events.{tag}", queue=f"test.audit.{tag}")
     try:
         broker.channel().connection.close()
     except pika.exceptions.AMQPError as exc:
-        pytest.fail(f"RabbitMQ at {AMQP_URL} is not answering ({exc!r}); .ci/run starts it.")
+        pytest.fail(f"RabbitMQ at {url} is not answering ({exc!r}); .ci/run starts it.")
     settings.AMQP_URL = broker.url
     settings.EVENTS_EXCHANGE = broker.exchange
     settings.AUDIT_QUEUE = broker.queue
     broker.bind_queue()
     yield broker
+    if not clean_up:
+        return
     channel = broker.channel()
     channel.queue_delete(queue=broker.queue)
     channel.exchange_delete(exchange=broker.exchange)
     channel.connection.close()
+
+
+@pytest.fixture
+def rabbit(settings):
+    yield from rabbit_on(AMQP_URL, settings)
+
+
+@pytest.fixture
+def rabbit_node(tmp_path):
+    """A RabbitMQ node of the test's own (events/tests/rabbitnode.py), started;
+    the test may stop and start it. Stopped (or killed) at teardown. Without
+    rabbitmq-server installed the test fails: nothing is skipped."""
+    from .rabbitnode import RabbitMissing, RabbitNode
+
+    try:
+        node = RabbitNode(tmp_path / "rabbit")
+    except RabbitMissing as exc:
+        pytest.fail(str(exc))
+    try:
+        node.start(timeout=60)
+        yield node
+    finally:
+        node.kill()
 
 
 def database_url() -> str:
@@ -126,3 +156,29 @@ def manage(rabbit):
         if process.poll() is None:
             process.kill()
         process.communicate()
+
+
+def wait_for(condition, timeout=20.0):
+    """Poll ``condition`` until it holds; AssertionError after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def pending() -> int:
+    """Outbox rows not yet published."""
+    from events.models import OutboxEvent
+
+    return OutboxEvent.objects.filter(published_at__isnull=True).count()
+
+
+def stop(process, timeout=10) -> str:
+    """SIGTERM a ``manage`` process; it must exit 0. Returns its whole output."""
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=timeout)
+    output = process.head + output
+    assert process.returncode == 0, output
+    return output

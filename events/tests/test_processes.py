@@ -2,17 +2,16 @@
 commands), killed and stopped for real, against MariaDB and RabbitMQ. They
 need a database other processes can see, so they run in the MariaDB pass."""
 
-import signal
 import time
 
 import pytest
 from django.db import transaction
 
-from events.models import AuditLogEntry, EventType, OutboxEvent
+from events.models import AuditLogEntry, EventType
 from events.relay import CRASH_ENV, CRASH_EXIT_CODE
 from events.services import event_emit
 
-from .conftest import CLOSED_AMQP_URL
+from .conftest import CLOSED_AMQP_URL, pending, stop, wait_for
 
 pytestmark = [pytest.mark.mysql_only, pytest.mark.django_db(transaction=True)]
 
@@ -28,27 +27,6 @@ def emit_orders(orders: int, events_each: int) -> int:
                     aggregate_id=order,
                 )
     return orders * events_each
-
-
-def wait_for(condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out")
-
-
-def pending():
-    return OutboxEvent.objects.filter(published_at__isnull=True).count()
-
-
-def stop(process, timeout=10):
-    process.send_signal(signal.SIGTERM)
-    output, _ = process.communicate(timeout=timeout)
-    output = process.head + output
-    assert process.returncode == 0, output
-    return output
 
 
 def test_relay_killed_before_and_after_publishing_loses_nothing(rabbit, manage):
