@@ -19,7 +19,7 @@ from booking.models import Booking, BookingSeat, BookingStatus, SeatStatus, Show
 from booking.services import emails
 from booking.services.common import _line_seat_ids, _release_claimed, seats_set_free
 from booking.services.events import count_order, count_payment, order_event, seats_released_event
-from booking.services.locking import locked, seats_lock, user_lock
+from booking.services.locking import booking_lock, locked, seats_lock, user_lock
 from catalog.models import Show
 from events.models import EventType
 from events.services import event_emit
@@ -99,7 +99,7 @@ def booking_cancel(*, booking: Booking, by, now: datetime | None = None) -> Book
     """
     now = now or timezone.now()
     user_lock(by)
-    booking = Booking.objects.select_for_update().select_related("show", "user").get(pk=booking.pk)
+    booking = booking_lock(booking.pk)
     if booking.user_id != by.pk and not (by.is_staff and by.has_perm("booking.change_booking")):
         raise NotAllowed("You can only cancel your own bookings.")
     if booking.status == BookingStatus.CANCELLED or booking.effective_status(now) == BookingStatus.EXPIRED:

@@ -14,7 +14,7 @@ from django.db import OperationalError, connection, transaction
 
 from booking import sql
 from booking.exceptions import LockTimeout
-from booking.models import ShowSeat
+from booking.models import Booking, ShowSeat
 from catalog.models import Show
 from cinema import metrics, readcache
 
@@ -78,6 +78,18 @@ def user_lock(user) -> None:
         sql.user_lock_sql(user)
     else:  # SQLite: the write transaction is the lock
         sql.user_lock_orm(user)
+
+
+def booking_lock(booking_id: int) -> Booking:
+    """The booking (an order) row locked, alone, and then read with its show
+    and user. ``select_for_update().select_related(...)`` would lock the joined
+    rows too (MariaDB has no ``FOR UPDATE OF``): an exclusive lock on the show
+    row queues every payment and cancel of the show behind each other and
+    every new booking of it (its foreign key takes a shared lock on the show).
+    Under READ COMMITTED the read after the lock sees the latest rows.
+    Raises Booking.DoesNotExist."""
+    list(Booking.objects.select_for_update().filter(pk=booking_id).values_list("pk"))
+    return Booking.objects.select_related("show", "user").get(pk=booking_id)
 
 
 def seats_lock(show: Show, seat_ids, *, skip_locked: bool = False) -> list[ShowSeat]:

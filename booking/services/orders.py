@@ -21,7 +21,7 @@ from booking.services import emails
 from booking.services.cancellations import _email_cancelled, _refund
 from booking.services.common import _line_seat_ids, _release_claimed, seat_is_claimed_by, seats_end_hold
 from booking.services.events import count_order, count_payment, order_event
-from booking.services.locking import locked, seats_lock, user_lock
+from booking.services.locking import booking_lock, locked, seats_lock, user_lock
 from catalog.models import Show
 from events.models import EventType
 from payments.exceptions import PaymentDeclined, PaymentNotSupported, UnknownPayment
@@ -29,10 +29,6 @@ from payments.models import Payment
 from payments.providers import get_provider, normalize_card_number, webhook_provider
 from payments.selectors import payment_for_notice, payment_for_order
 from payments.services import payment_apply_notice, payment_record_outcome
-
-
-def _lock_order(order_id: int) -> Booking:
-    return Booking.objects.select_for_update().select_related("show", "user").get(pk=order_id)
 
 
 # --------------------------------------------------------------------------
@@ -135,7 +131,7 @@ def order_record_charge(
     the payment, then the seats. Returns the order as it now stands."""
     now = now or timezone.now()
     user_lock(order.user)
-    order = _lock_order(order.pk)
+    order = booking_lock(order.pk)
     changed = payment_record_outcome(payment=payment, succeeded=succeeded, reference=reference, message=message)
     if changed and succeeded:
         _settle(order, payment, now)
@@ -218,7 +214,7 @@ def _webhook_apply(*, payment: Payment, notice, now=None) -> WebhookOutcome:
     if owner is None:
         raise UnknownPayment("No such payment.", payment_id=payment.pk)
     user_lock(get_user_model()(pk=owner))
-    order = _lock_order(payment.order_id)
+    order = booking_lock(payment.order_id)
     result = payment_apply_notice(payment=payment, notice=notice)
     if result.duplicate:
         return WebhookOutcome(applied=False, order=order)
