@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from booking import services
 from booking.api.bookings import BookingCancelApi, BookingDetailApi, BookingListApi, _booking_queryset
 from booking.api.serializers import BookingOutputSerializer
+from booking.models import Booking
 from catalog.models import Show
 from cinema.api import errors
 from cinema.permissions import StaffModelPermissions, staff_scope_queryset
@@ -47,7 +48,8 @@ class OrderConfirmPaymentApi(APIView):
         tags=["orders"],
     )
     def post(self, request, order_id):
-        order = get_object_or_404(_booking_queryset().filter(user=request.user), pk=order_id)
+        # Only whose it is: order_pay reads the order itself, under its lock.
+        order = get_object_or_404(Booking.objects.filter(user=request.user).only("pk", "user_id"), pk=order_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.order_pay(order=order, card_number=data.validated_data["card_number"])

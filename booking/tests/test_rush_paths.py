@@ -90,3 +90,25 @@ def test_booking_without_a_key_answers_without_reading_back(user, show, django_a
     assert r.status_code == 201
     assert client.get(f"/api/v1/bookings/{r.json()['id']}").json() == r.json()
     assert not IdempotencyRecord.objects.exists()
+
+
+@pytest.mark.usefixtures("payments_on")
+def test_paying_an_order_by_card_stays_within_its_queries(user, show, settings, django_assert_max_num_queries):
+    """The rush's third request (the bench's order+pay variant), emails left
+    to the relay as in production under a rush (EMAIL_SEND_AFTER_COMMIT off)."""
+    settings.EMAIL_SEND_AFTER_COMMIT = False
+    ids = seat_ids(show, 2)
+    seats_hold(user=user, show=show, seat_ids=ids)
+    client = client_for(user)
+    order = client.post("/api/v1/bookings", {"show_id": show.pk, "seat_ids": ids}, format="json").json()
+    assert order["status"] == "PAYMENT_PENDING"
+    # user, whose order, the order, its payment; (begin), user lock, order lock + read, payment lock
+    # and update (in a savepoint), payment.succeeded, the lines' seats, seat lock, cancelled-show
+    # check, lines active (savepoint), seats SOLD, order CONFIRMED, booking.confirmed, (commit);
+    # the email row; the answer (order, lines, payment)
+    with django_assert_max_num_queries(26):
+        r = client.post(
+            f"/api/v1/orders/{order['id']}/confirm-payment", {"card_number": "4242 4242 4242 4242"}, format="json"
+        )
+    assert r.status_code == 200 and r.json()["status"] == "CONFIRMED"
+    assert client.get(f"/api/v1/bookings/{order['id']}").json() == r.json()
