@@ -38,7 +38,10 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py collectstatic --noinput -v0
-	$(BIN)/gunicorn cinema.wsgi:application -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
+	@# The relay beside the site: its periodic jobs (order expiry sweep, email retries); events wait in the
+	@# outbox unless AMQP_URL is set. Stopped with the site (Ctrl-C reaches both).
+	@$(BIN)/python manage.py outbox_relay & relay=$$!; trap 'kill $$relay 2>/dev/null' EXIT; \
+	  $(BIN)/gunicorn cinema.wsgi:application -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
 
 # The shared cache `make run` uses without CACHE_URL (settings.py picks the local
 # Redis when it answers): installs redis-server with apt when missing, starts it.
