@@ -12,10 +12,10 @@ from rest_framework.views import APIView
 
 from booking import selectors, services
 from booking.api.common import MAX_IDS, lookup
-from booking.api.serializers import HoldOutputSerializer, hold_body
+from booking.api.serializers import HoldInputSerializer, HoldOutputSerializer, hold_body
 from booking.models import SeatStatus, ShowSeat
 from booking.services.holds import hold_id_for, hold_id_parse
-from catalog.models import SeatType, Show
+from catalog.models import Show
 from cinema.api import errors, id_field
 
 HELD, RELEASED, EXPIRED = "HELD", "RELEASED", "EXPIRED"
@@ -48,16 +48,8 @@ class HoldCreateApi(APIView):
     permission_classes = [IsAuthenticated]
     OutputSerializer = HoldObjectOutputSerializer
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(HoldInputSerializer):
         show_id = id_field()
-        seat_ids = serializers.ListField(child=id_field(), min_length=1, max_length=MAX_IDS, required=False)
-        quantity = serializers.IntegerField(min_value=1, max_value=MAX_IDS, required=False)
-        seat_type = serializers.ChoiceField(choices=SeatType.choices, required=False)
-
-        def validate(self, attrs):
-            if ("seat_ids" in attrs) == ("quantity" in attrs):
-                raise serializers.ValidationError("Send either seat_ids or quantity.")
-            return attrs
 
     @extend_schema(
         operation_id="holds_create",

@@ -14,13 +14,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from booking import selectors, services, sql
-from booking.api.common import MAX_IDS
-from booking.api.serializers import HoldOutputSerializer, SeatOutputSerializer, hold_body
+from booking.api.serializers import HoldInputSerializer, HoldOutputSerializer, SeatOutputSerializer, hold_body
 from booking.models import SeatStatus, ShowSeat
 from booking.services.holds import hold_id_for
-from catalog.models import SeatType, Show
+from catalog.models import Show
 from cinema import readcache
-from cinema.api import UTCDateTimeField, errors, id_field, utc_iso
+from cinema.api import UTCDateTimeField, errors, utc_iso
 
 
 # --------------------------------------------------------------------------
@@ -140,26 +139,8 @@ class ShowHoldApi(APIView):
     permission_classes = [IsAuthenticated]
     OutputSerializer = HoldOutputSerializer
 
-    class InputSerializer(serializers.Serializer):
-        seat_ids = serializers.ListField(
-            child=id_field(),
-            min_length=1,
-            max_length=MAX_IDS,
-            required=False,
-            help_text="Hold exactly these show seats (all or nothing).",
-        )
-        quantity = serializers.IntegerField(
-            min_value=1,
-            max_value=MAX_IDS,
-            required=False,
-            help_text="Or: hold the best N seats together, chosen by the server.",
-        )
-        seat_type = serializers.ChoiceField(choices=SeatType.choices, required=False)
-
-        def validate(self, attrs):
-            if ("seat_ids" in attrs) == ("quantity" in attrs):
-                raise serializers.ValidationError("Send either seat_ids or quantity.")
-            return attrs
+    class InputSerializer(HoldInputSerializer):
+        pass
 
     @extend_schema(
         operation_id="show_holds_list",

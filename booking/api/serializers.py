@@ -6,10 +6,11 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from booking.api.common import MAX_IDS
 from booking.models import BookingStatus, SeatStatus
 from catalog.models import SeatType
 from catalog.selectors import show_status
-from cinema.api import UTCDateTimeField, utc_iso
+from cinema.api import UTCDateTimeField, id_field, utc_iso
 
 PRICES_HELP = 'Price per seat type as decimal strings, e.g. {"STANDARD": "280.00"}.'
 
@@ -98,6 +99,30 @@ class HeldSeatOutputSerializer(serializers.Serializer):
 
     def get_price(self, obj) -> str:
         return f"{self.context['prices'][obj.seat.seat_type]:.2f}"
+
+
+class HoldInputSerializer(serializers.Serializer):
+    """What to hold: these seats, or the best N together (the per-show and the /holds endpoints)."""
+
+    seat_ids = serializers.ListField(
+        child=id_field(),
+        min_length=1,
+        max_length=MAX_IDS,
+        required=False,
+        help_text="Hold exactly these show seats (all or nothing).",
+    )
+    quantity = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_IDS,
+        required=False,
+        help_text="Or: hold the best N seats together, chosen by the server.",
+    )
+    seat_type = serializers.ChoiceField(choices=SeatType.choices, required=False)
+
+    def validate(self, attrs):
+        if ("seat_ids" in attrs) == ("quantity" in attrs):
+            raise serializers.ValidationError("Send either seat_ids or quantity.")
+        return attrs
 
 
 class HoldOutputSerializer(serializers.Serializer):
