@@ -107,19 +107,16 @@ class HoldCounts(NamedTuple):
 def hold_counts_sql(*, user, show_id: int, now: datetime, exclude=()) -> HoldCounts:
     exclude = sorted(exclude)
     skip = f" AND NOT (show_id = %s AND id IN ({', '.join(['%s'] * len(exclude))}))" if exclude else ""
-    held = (
-        f"SELECT COUNT(*) FROM {ShowSeat._meta.db_table}"
-        f" WHERE held_by_id = %s AND status = %s AND held_until > %s{skip}"
-    )
     sql = (
-        f"SELECT ({held}), ({held} AND show_id = %s),"
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN show_id = %s THEN 1 ELSE 0 END), 0),"
         f" (SELECT COUNT(*) FROM {BookingSeat._meta.db_table} bs INNER JOIN {Booking._meta.db_table} b"
         " ON b.id = bs.booking_id WHERE b.user_id = %s AND b.show_id = %s AND bs.active = %s)"
+        f" FROM {ShowSeat._meta.db_table} WHERE held_by_id = %s AND status = %s AND held_until > %s{skip}"
     )
     at = connection.ops.adapt_datetimefield_value(now)
-    held_params = [user.pk, SeatStatus.LOCKED.value, at, *([show_id, *exclude] if exclude else [])]
+    params = [show_id, user.pk, show_id, True, user.pk, SeatStatus.LOCKED.value, at]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*held_params, *held_params, show_id, user.pk, show_id, True])
+        cursor.execute(sql, [*params, *([show_id, *exclude] if exclude else [])])
         return HoldCounts(*(int(value) for value in cursor.fetchone()))
 
 
