@@ -81,15 +81,14 @@ def user_lock(user) -> None:
 
 
 def booking_lock(booking_id: int) -> Booking:
-    """The booking (an order) row locked, alone, and then read with its show
-    and user. ``select_for_update().select_related(...)`` would lock the joined
-    rows too (MariaDB has no ``FOR UPDATE OF``): an exclusive lock on the show
-    row queues every payment and cancel of the show behind each other and
-    every new booking of it (its foreign key takes a shared lock on the show).
-    Under READ COMMITTED the read after the lock sees the latest rows.
-    Raises Booking.DoesNotExist."""
-    list(Booking.objects.select_for_update().filter(pk=booking_id).values_list("pk"))
-    return Booking.objects.select_related("show", "user").get(pk=booking_id)
+    """The booking (an order) row locked, with its show and user. On MariaDB
+    (no ``FOR UPDATE OF``) the joined show and user rows are locked too, and
+    that is the lock order this relies on: a payment or cancel takes the show
+    row before the seats, as show_cancel does (show, seats, orders). Locking
+    the order alone inverts it against show_cancel (order then seats vs seats
+    then orders) and a show cancelled mid-payment timed out in
+    booking/tests/test_orders_races.py. Raises Booking.DoesNotExist."""
+    return Booking.objects.select_for_update().select_related("show", "user").get(pk=booking_id)
 
 
 def seats_lock(show: Show, seat_ids, *, skip_locked: bool = False) -> list[ShowSeat]:

@@ -162,39 +162,3 @@ def test_two_sweeps_at_once_expire_each_order_once():
     assert sum(n for _, n in results) == 4
     assert OutboxEvent.objects.filter(type="order.expired").count() == 4
     assert connection.vendor == "mysql"
-
-
-def test_a_locked_order_leaves_its_show_row_free_for_the_shows_other_buyers():
-    """booking_lock locks the order row alone: a payment or cancel in progress
-    never holds the show row, which every new booking of the show needs (its
-    foreign key takes a shared lock on it)."""
-    import threading
-
-    from django.db import transaction
-
-    from booking.services.locking import booking_lock
-    from catalog.models import Show
-
-    show = make_show("SSSS")
-    order = _pending(UserFactory(), show)
-    locked, done = threading.Event(), threading.Event()
-
-    def pay_in_progress():
-        with transaction.atomic():
-            booking_lock(order.pk)
-            locked.set()
-            done.wait(timeout=10)
-        connection.close()
-
-    payer = threading.Thread(target=pay_in_progress)
-    payer.start()
-    try:
-        assert locked.wait(timeout=10)
-        with transaction.atomic():  # NOWAIT: fails at once if anyone holds the show row
-            assert Show.objects.select_for_update(nowait=True).get(pk=show.pk).pk == show.pk
-        other, ids = UserFactory(), seat_ids(show, "A3")  # meanwhile, another buyer holds and orders
-        seats_hold(user=other, show=show, seat_ids=ids)
-        assert booking_confirm(user=other, show=show, seat_ids=ids).booking.status == BookingStatus.PAYMENT_PENDING
-    finally:
-        done.set()
-        payer.join(timeout=10)
