@@ -69,6 +69,9 @@ def rush_show(settings):
     settings.PAYMENT_PROVIDER = "test"
     settings.BOOKING_FEE_PER_SEAT = "30.00"
     settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    # As bench/harness.py runs the app: emails queued for the relay, no lone-seat rule.
+    settings.EMAIL_SEND_AFTER_COMMIT = False
+    settings.LONE_SEAT_RULE = False
     if os.environ.get("BENCH_CACHE_URL"):
         import environ
 
@@ -142,6 +145,15 @@ def test_measure(rush_show, settings):
         r, ms = _timed(client.get, f"/api/v1/shows/{show.pk}/seats", HTTP_IF_NONE_MATCH=etag)
         assert r.status_code == 304
         results["map304"].append(ms)
+    # Sold out: every seat still free is sold, and the rest ask for two (409).
+    from booking.models import SeatStatus, ShowSeat
+
+    ShowSeat.objects.filter(show=show, status=SeatStatus.AVAILABLE).update(status=SeatStatus.SOLD)
+    results["hold409"] = []
+    for client in clients[: USERS // 2]:
+        r, ms = _timed(client.post, f"/api/v1/shows/{show.pk}/holds", {"quantity": 2}, content_type="application/json")
+        assert r.status_code == 409, r.content
+        results["hold409"].append(ms)
     print(f"\n{seats} seats, {USERS} users, db={connection.vendor}, cache={settings.CACHES['default']['BACKEND']}")
     for name, values in results.items():
         if values:

@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import Count, Q, Sum
 
 from booking.models import Booking, BookingSeat, SeatStatus, ShowSeat, free_q, held_q, hold_expired
-from catalog.models import Seat
+from catalog.models import Seat, Show
 
 # booking.models.free_q in SQL; parameters: AVAILABLE, LOCKED, SOLD, now.
 FREE_SQL = "(ss.status = %s OR (ss.status IN (%s, %s) AND ss.held_until <= %s))"
@@ -40,6 +40,23 @@ def user_lock_sql(user) -> None:
 
 def user_lock_orm(user) -> None:
     list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+
+
+# --------------------------------------------------------------------------
+# the show row, shared: paying or cancelling an order (services/locking.py)
+# --------------------------------------------------------------------------
+def show_share_lock_sql(show_id: int) -> Show | None:
+    """The show, read under a shared row lock (the ORM has no FOR SHARE):
+    payments of one show go on side by side, show_cancel's FOR UPDATE waits
+    for them and they for it."""
+    share = "LOCK IN SHARE MODE" if connection.vendor == "mysql" else "FOR SHARE"
+    query = Show.objects.raw(f"SELECT * FROM {Show._meta.db_table} WHERE id = %s {share}", [show_id])
+    return next(iter(query), None)
+
+
+def show_share_lock_orm(show_id: int) -> Show | None:
+    """SQLite (no row locks): the write transaction is the lock."""
+    return Show.objects.filter(pk=show_id).first()
 
 
 # --------------------------------------------------------------------------

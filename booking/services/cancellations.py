@@ -99,7 +99,7 @@ def booking_cancel(*, booking: Booking, by, now: datetime | None = None) -> Book
     """
     now = now or timezone.now()
     user_lock(by)
-    booking = booking_lock(booking.pk)
+    booking = booking_lock(booking.pk, booking.show_id)
     if booking.user_id != by.pk and not (by.is_staff and by.has_perm("booking.change_booking")):
         raise NotAllowed("You can only cancel your own bookings.")
     if booking.status == BookingStatus.CANCELLED or booking.effective_status(now) == BookingStatus.EXPIRED:

@@ -80,15 +80,23 @@ def user_lock(user) -> None:
         sql.user_lock_orm(user)
 
 
-def booking_lock(booking_id: int) -> Booking:
-    """The booking (an order) row locked, with its show and user. On MariaDB
-    (no ``FOR UPDATE OF``) the joined show and user rows are locked too, and
-    that is the lock order this relies on: a payment or cancel takes the show
-    row before the seats, as show_cancel does (show, seats, orders). Locking
-    the order alone inverts it against show_cancel (order then seats vs seats
-    then orders) and a show cancelled mid-payment timed out in
-    booking/tests/test_orders_races.py. Raises Booking.DoesNotExist."""
-    return Booking.objects.select_for_update().select_related("show", "user").get(pk=booking_id)
+def booking_lock(booking_id: int, show_id: int) -> Booking:
+    """The booking (an order) row locked, with its user, after a shared lock
+    on its show row (``show_id``: an order's show never changes, so callers
+    read it before any lock). Lock order: show, order, seats, as show_cancel
+    takes them (show, seats, orders; its exclusive show lock keeps the
+    inverted tail from meeting ours). Shared, so the payments and cancels of
+    one show no longer queue behind each other, nor new orders (whose foreign
+    key check takes the same shared lock) behind them. ``booking.show`` is
+    the row read under the lock: its ``cancelled_at`` is current. Raises
+    Booking.DoesNotExist."""
+    if connection.features.has_select_for_update:
+        show = sql.show_share_lock_sql(show_id)
+    else:  # SQLite: the write transaction is the lock
+        show = sql.show_share_lock_orm(show_id)
+    booking = Booking.objects.select_for_update().select_related("user").get(pk=booking_id, show_id=show_id)
+    booking.show = show
+    return booking
 
 
 def seats_lock(show: Show, seat_ids, *, skip_locked: bool = False) -> list[ShowSeat]:

@@ -22,7 +22,6 @@ from booking.services.cancellations import _email_cancelled, _refund
 from booking.services.common import _line_seat_ids, _release_claimed, seat_is_claimed_by, seats_end_hold
 from booking.services.events import count_order, count_payment, order_event
 from booking.services.locking import booking_lock, locked, seats_lock, user_lock
-from catalog.models import Show
 from events.models import EventType
 from payments.exceptions import PaymentDeclined, PaymentNotSupported, UnknownPayment
 from payments.models import Payment
@@ -63,7 +62,7 @@ def _settle(order: Booking, payment: Payment, now: datetime) -> None:
     count_payment(payment.provider, "late" if late else "succeeded")
     ids = _line_seat_ids(order)
     seats = seats_lock(order.show, ids)
-    show_cancelled = Show.objects.filter(pk=order.show_id, cancelled_at__isnull=False).exists()
+    show_cancelled = order.show.cancelled_at is not None  # read under booking_lock's shared lock
     ok = (
         order.status in (BookingStatus.PAYMENT_PENDING, BookingStatus.EXPIRED)
         and not show_cancelled
@@ -131,7 +130,7 @@ def order_record_charge(
     the payment, then the seats. Returns the order as it now stands."""
     now = now or timezone.now()
     user_lock(order.user)
-    order = booking_lock(order.pk)
+    order = booking_lock(order.pk, order.show_id)
     changed = payment_record_outcome(payment=payment, succeeded=succeeded, reference=reference, message=message)
     if changed and succeeded:
         _settle(order, payment, now)
@@ -210,11 +209,11 @@ def payment_webhook_receive(*, provider_name: str, body: bytes, headers, now=Non
 @locked
 def _webhook_apply(*, payment: Payment, notice, now=None) -> WebhookOutcome:
     now = now or timezone.now()
-    owner = Booking.objects.filter(pk=payment.order_id).values_list("user_id", flat=True).first()
+    owner = Booking.objects.filter(pk=payment.order_id).values_list("user_id", "show_id").first()
     if owner is None:
         raise UnknownPayment("No such payment.", payment_id=payment.pk)
-    user_lock(get_user_model()(pk=owner))
-    order = booking_lock(payment.order_id)
+    user_lock(get_user_model()(pk=owner[0]))
+    order = booking_lock(payment.order_id, owner[1])
     result = payment_apply_notice(payment=payment, notice=notice)
     if result.duplicate:
         return WebhookOutcome(applied=False, order=order)

@@ -162,3 +162,37 @@ def test_two_sweeps_at_once_expire_each_order_once():
     assert sum(n for _, n in results) == 4
     assert OutboxEvent.objects.filter(type="order.expired").count() == 4
     assert connection.vendor == "mysql"
+
+
+def test_two_orders_of_one_show_are_locked_side_by_side_and_show_cancel_waits_for_both():
+    """booking_lock shares the show row: two payments' locks are held at once
+    (each waits at the barrier inside its transaction), while show_cancel's
+    exclusive lock waits until both have committed."""
+    import threading
+    import time
+
+    from django.db import transaction
+
+    from booking.services.locking import booking_lock
+
+    show = make_show("SSSS")
+    orders = [_pending(UserFactory(), show, names=(name,)) for name in ("A1", "A2")]
+    inside = threading.Barrier(2, timeout=5)
+    finished = []
+
+    def pay_lock(order):
+        with transaction.atomic():
+            booking_lock(order.pk, order.show_id)
+            inside.wait()  # a BrokenBarrierError here: the second lock waited for the first
+            time.sleep(0.3)
+            finished.append(("order", time.monotonic()))
+
+    def cancel():
+        time.sleep(0.1)  # both order locks are taken by now
+        show_cancel(show=show, by=StaffFactory())
+        finished.append(("cancel", time.monotonic()))
+
+    results = run_together([lambda o=o: pay_lock(o) for o in orders] + [cancel])
+    assert all(ok for ok, _ in results), results
+    assert [kind for kind, _ in sorted(finished, key=lambda f: f[1])] == ["order", "order", "cancel"]
+    assert Booking.objects.filter(show=show, status=BookingStatus.CANCELLED).count() == 2

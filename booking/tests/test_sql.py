@@ -99,3 +99,18 @@ def test_hold_counts_agree(scene):
                 assert sql.hold_counts_sql(**args) == sql.hold_counts_orm(**args)
     assert sql.hold_counts_sql(user=viewer, show_id=show.pk, now=now) == (4, 2, 0)
     assert sql.hold_counts_sql(user=buyer, show_id=show.pk, now=now).bought == 1
+
+
+def test_show_share_lock_twins_read_the_same_show(scene):
+    show, _, _ = scene
+    locks = [sql.show_share_lock_orm] + ([sql.show_share_lock_sql] if connection.features.has_select_for_update else [])
+    for lock in locks:
+        with transaction.atomic():
+            got = lock(show.pk)
+            assert (got.pk, got.start_time, got.cancelled_at, got.screen_id) == (
+                show.pk,
+                show.start_time,
+                None,
+                show.screen_id,
+            )
+            assert lock(show.pk + 1000) is None
