@@ -85,3 +85,24 @@ def show(db):
     from tests.factories import ShowFactory
 
     return ShowFactory()
+
+
+@pytest.fixture
+def box_office():
+    """The group made by the data migrations (booking's, then tickets' check-in
+    grant). Transactional tests flush every table, data-migration rows
+    included, so recreate it, with every migration's share, if one ran before."""
+    import importlib
+
+    from django.contrib.auth.models import Group, Permission
+
+    migration = importlib.import_module("booking.migrations.0002_box_office_group")
+    if not Group.objects.filter(name=migration.GROUP).exists():
+        from django.apps import apps
+
+        migration.create_group(apps, None)
+        checkin = importlib.import_module("tickets.migrations.0002_box_office_checkin")
+        Group.objects.get(name=migration.GROUP).permissions.add(
+            *Permission.objects.filter(content_type__app_label="tickets", codename__in=checkin.PERMISSIONS)
+        )
+    return Group.objects.get(name=migration.GROUP)

@@ -1,10 +1,8 @@
 """The staff admin driven through Django's test client: screens, shows, bookings."""
 
-import importlib
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
 
@@ -326,21 +324,6 @@ def test_bookings_are_searchable_filterable_and_read_only(staff_client):
 # --------------------------------------------------------------------------
 # the Box office group
 # --------------------------------------------------------------------------
-@pytest.fixture
-def box_office():
-    """The group made by the data migrations (booking's, then tickets' check-in
-    grant). Transactional tests flush every table, data-migration rows
-    included, so recreate it, with every migration's share, if one ran before."""
-    migration = importlib.import_module("booking.migrations.0002_box_office_group")
-    if not Group.objects.filter(name=migration.GROUP).exists():
-        from django.apps import apps
-
-        migration.create_group(apps, None)
-        checkin = importlib.import_module("tickets.migrations.0002_box_office_checkin")
-        Group.objects.get(name=migration.GROUP).permissions.add(
-            *Permission.objects.filter(content_type__app_label="tickets", codename__in=checkin.PERMISSIONS)
-        )
-    return Group.objects.get(name=migration.GROUP)
 
 
 def test_box_office_can_schedule_and_cancel_but_not_edit_movies(client, box_office):

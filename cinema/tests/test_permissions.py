@@ -1,7 +1,6 @@
 """The staff API honours the same Django model permissions as the admin."""
 
 import pytest
-from django.contrib.auth.models import Group
 
 from catalog.models import Movie, Theatre
 from tests.api import client_for
@@ -12,9 +11,9 @@ pytestmark = pytest.mark.django_db
 MOVIE = {"title": "Dune", "duration_mins": 155}
 
 
-def test_box_office_clerk_cannot_change_movies():
+def test_box_office_clerk_cannot_change_movies(box_office):
     clerk = StaffFactory(permissions=[])
-    clerk.groups.add(Group.objects.get(name="Box office"))
+    clerk.groups.add(box_office)
     movie = MovieFactory()
     client = client_for(clerk)
     assert client.get(f"/api/v1/movies/{movie.pk}").status_code == 200

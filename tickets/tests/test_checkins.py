@@ -99,11 +99,9 @@ class TestApi:
         assert client_for(clerk).post(self.url, {"code": order.code}, format="json").status_code == 403
         assert not CheckIn.objects.exists()
 
-    def test_box_office_group_may_check_in(self, user, tonight, order_for):
-        from django.contrib.auth.models import Group
-
+    def test_box_office_group_may_check_in(self, user, tonight, order_for, box_office):
         clerk = StaffFactory(permissions=[])
-        clerk.groups.add(Group.objects.get(name="Box office"))
+        clerk.groups.add(box_office)
         order = order_for(user, tonight)
         assert client_for(clerk).post(self.url, {"code": order.code}, format="json").status_code == 200
 
