@@ -100,6 +100,9 @@ class PaymentProvider:
     name = ""
     takes_payment = True
     has_card_form = False
+    # True when start() answers without the network (our own hosted page): it
+    # may then run inside the order's transaction, before the payment's INSERT.
+    starts_offline = False
 
     def start(self, payment: Payment, *, page_url: str, return_url: str) -> Checkout:
         """Where to send the buyer to pay. `page_url` is our own hosted page for
@@ -148,6 +151,7 @@ class TestProvider(PaymentProvider):
     __test__ = False  # not a pytest class
     name = "test"
     has_card_form = True
+    starts_offline = True
     signature_header = "Payment-Signature"
 
     def __init__(self, *, webhook_secret: str):

@@ -42,23 +42,33 @@ def order_refund_amount(
     )
 
 
-@transaction.atomic
-def payment_create(*, order_id: int, amount: Decimal, currency: str, provider: str | None = None) -> Payment:
+# savepoint=False: inside the caller's transaction an error here fails all of
+# it anyway (nobody catches and goes on), so the SAVEPOINT round trips buy nothing.
+@transaction.atomic(savepoint=False)
+def payment_create(*, order_id: int, amount: Decimal, currency: str, provider: str | None = None, urls=None) -> Payment:
     """A PENDING payment of `amount` for the order (provider: PAYMENT_PROVIDER).
-    Locks nothing."""
+    Locks nothing. ``urls(payment) -> (page_url, return_url)``: for a provider
+    that answers offline (``starts_offline``), where to pay is asked now and
+    stored in the same INSERT; otherwise the caller asks after commit
+    (``provider.start`` may use the network)."""
     amount = to_money(amount)
     if amount <= 0:
         raise ValueError("A payment is for a positive amount; a free order needs none.")
-    return Payment.objects.create(
-        order_id=order_id, amount=amount, currency=currency, provider=provider or conf.provider_name()
-    )
+    payment = Payment(order_id=order_id, amount=amount, currency=currency, provider=provider or conf.provider_name())
+    backend = get_provider(payment.provider)
+    if urls is not None and backend.starts_offline:
+        page_url, return_url = urls(payment)
+        checkout = backend.start(payment, page_url=page_url, return_url=return_url)
+        payment.checkout_url, payment.reference = checkout.url, checkout.reference or ""
+    payment.save(force_insert=True)
+    return payment
 
 
 def _locked(payment: Payment) -> Payment:
     return Payment.objects.select_for_update().get(pk=payment.pk)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def payment_record_checkout(*, payment: Payment, checkout_url: str, reference: str = "") -> Payment:
     """Store what `provider.start` answered. Locks the payment."""
     payment = _locked(payment)
@@ -79,7 +89,6 @@ def payment_check_amount(*, payment: Payment, amount: Decimal, currency: str) ->
         )
 
 
-@transaction.atomic
 def payment_record_outcome(
     *,
     payment: Payment,
@@ -98,9 +107,15 @@ def payment_record_outcome(
     message. Anything else — a second success, a failure after a success — changes
     nothing. Returns True if this call changed the status (the caller confirms
     the order, or says "declined", only then)."""
-    payment = _locked(payment)
     if amount is not None or currency is not None:
+        # Before any write or lock: a payment's amount and currency never change.
         payment_check_amount(payment=payment, amount=amount, currency=currency or "")
+    return _record_outcome(payment=payment, succeeded=succeeded, reference=reference, message=message, now=now)
+
+
+@transaction.atomic(savepoint=False)
+def _record_outcome(*, payment: Payment, succeeded: bool, reference: str, message: str, now: datetime | None) -> bool:
+    payment = _locked(payment)
     if not payment.is_payable:
         return False
     if succeeded:

@@ -184,6 +184,7 @@ def _order_place(
     idempotency_key: str | None,
     fingerprint: str,
     respond,
+    base_url: str,
     now: datetime,
 ) -> BookingOutcome:
     idempotency_key = idempotency_key_clean(idempotency_key)
@@ -230,7 +231,12 @@ def _order_place(
             line.active = None
         BookingSeat.objects.bulk_create(lines)
         seats_claim_for_order(ids, user=user, until=expires_at, now=now)
-        payment = payment_create(order_id=booking.pk, amount=breakdown.total, currency=breakdown.currency)
+        payment = payment_create(
+            order_id=booking.pk,
+            amount=breakdown.total,
+            currency=breakdown.currency,
+            urls=lambda p: _checkout_urls(booking, p, base_url),
+        )
     else:
         _sell(ids, lines, now)
     booking.created_lines = lines
@@ -287,8 +293,10 @@ def booking_confirm(
     With PAYMENT_PROVIDER=none, or a total of 0, the order is CONFIRMED at
     once and the ticket email goes after commit. Otherwise it is
     PAYMENT_PENDING with a Payment of its total, its seats the buyer's until
-    ``expires_at`` (now + PAYMENT_WINDOW_SECONDS); after commit, outside any
-    lock, the provider is asked where to pay (``order_checkout_start``).
+    ``expires_at`` (now + PAYMENT_WINDOW_SECONDS). Where to pay: a provider
+    that answers offline (the test provider's own page) is asked before the
+    payment's INSERT; any other after commit, outside any lock
+    (``order_checkout_start``).
 
     With an idempotency key, a retry (same key, same fingerprint) replays the
     first order (even after the show started); a different body raises
@@ -312,17 +320,27 @@ def booking_confirm(
             idempotency_key=idempotency_key,
             fingerprint=fingerprint,
             respond=respond,
+            base_url=base_url,
             now=now,
         )
     except DomainError:
         metrics.order_outcome(outcome="refused")
         raise
     payment = outcome.booking.__dict__.get("created_payment")
-    if payment is not None:
+    if payment is not None and not payment.checkout_url:  # an offline provider answered in the INSERT
         outcome.booking.created_payment = order_checkout_start(
             order=outcome.booking, payment=payment, base_url=base_url
         )
     return outcome
+
+
+def _checkout_urls(order: Booking, payment, base_url: str) -> tuple[str, str]:
+    """(our hosted card page for the payment, the order's page) under ``base_url``."""
+    base = base_url.rstrip("/")
+    return (
+        base + reverse("booking:pay", args=[payment.checkout_token]),
+        base + reverse("booking:booking_detail", args=[order.code]),
+    )
 
 
 def order_checkout_start(*, order: Booking, payment, base_url: str = ""):
@@ -331,13 +349,9 @@ def order_checkout_start(*, order: Booking, payment, base_url: str = ""):
     payment without a checkout URL; the order page asks again. Returns the payment."""
     from payments.exceptions import ProviderUnavailable
 
-    base = base_url.rstrip("/")
+    page_url, return_url = _checkout_urls(order, payment, base_url)
     try:
-        checkout = get_provider(payment.provider).start(
-            payment,
-            page_url=base + reverse("booking:pay", args=[payment.checkout_token]),
-            return_url=base + reverse("booking:booking_detail", args=[order.code]),
-        )
+        checkout = get_provider(payment.provider).start(payment, page_url=page_url, return_url=return_url)
     except ProviderUnavailable:
         return payment
     return payment_record_checkout(payment=payment, checkout_url=checkout.url, reference=checkout.reference)

@@ -538,11 +538,16 @@ def test_an_order_from_a_hold_id_with_a_retry(user, other):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_no_provider_call_happens_inside_a_transaction(user, monkeypatch):
-    """charge before the order's transaction, start and refund after it commits."""
+@pytest.mark.parametrize("offline", [False, True])
+def test_no_provider_call_happens_inside_a_transaction(user, monkeypatch, offline):
+    """charge before the order's transaction, refund after it commits, and
+    start after it too, unless the provider says it answers without the
+    network (the test provider's own page: then in the payment's INSERT)."""
     from django.db import transaction
 
     from payments.providers import TestProvider
+
+    monkeypatch.setattr(TestProvider, "starts_offline", offline)
 
     calls = []
 
@@ -557,6 +562,6 @@ def test_no_provider_call_happens_inside_a_transaction(user, monkeypatch):
         monkeypatch.setattr(TestProvider, name, outside(name, getattr(TestProvider, name)))
     order = _paid(user, make_show(starts_in=timedelta(days=3)))  # real commits: on_commit runs for real
     booking_cancel(booking=order, by=user)
-    assert [n for n, _ in calls] == ["start", "charge", "refund"]
-    assert not any(inside for _, inside in calls), calls
+    assert calls == [("start", offline), ("charge", False), ("refund", False)]
+    assert Payment.objects.get().checkout_url.endswith(f"/payments/test/{Payment.objects.get().checkout_token}/")
     assert Refund.objects.get().status == RefundStatus.SUCCEEDED
