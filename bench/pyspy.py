@@ -2,6 +2,7 @@
 
 import time
 from collections import Counter
+from collections.abc import Callable
 
 from bench.harness import BIN, PROFILE_PORT, RESULTS, ROOT, Server, log, wrk
 
@@ -10,13 +11,25 @@ from bench.harness import BIN, PROFILE_PORT, RESULTS, ROOT, Server, log, wrk
 # profile
 # --------------------------------------------------------------------------
 def profile(name: str, env: dict, paths: list[str], auth: str = "", etag: str = "") -> str | None:
-    """Serve the app under `py-spy record` on its own port, load it, and keep
-    the top of the profile (inclusive share per function)."""
+    """Serve the app under `py-spy record` on its own port, load it with wrk,
+    and keep the top of the profile (inclusive share per function)."""
+
+    def load() -> None:
+        wrk(PROFILE_PORT, paths, conns=32, duration=2, auth=auth, etag=etag)  # warm up
+        wrk(PROFILE_PORT, paths, conns=32, duration=8, auth=auth, etag=etag)
+
+    return profile_under(name, env, load)
+
+
+def profile_under(name: str, env: dict, load: Callable[[], None]) -> str | None:
+    """Serve the app under `py-spy record` on PROFILE_PORT while ``load()``
+    drives it; write the top of the profile and return its path."""
     spy = BIN / "py-spy"
     if not spy.exists():
         log("py-spy is not installed; no profile")
         return None
     raw = RESULTS / f"profile-{name}.txt"
+    raw.unlink(missing_ok=True)
     server = Server(
         f"profile-{name}",
         "cinema.wsgi:application",
@@ -39,8 +52,7 @@ def profile(name: str, env: dict, paths: list[str], auth: str = "", etag: str = 
     )
     try:
         server.wait_ready("/health")
-        wrk(PROFILE_PORT, paths, conns=32, duration=2, auth=auth, etag=etag)  # warm up
-        wrk(PROFILE_PORT, paths, conns=32, duration=8, auth=auth, etag=etag)
+        load()
     finally:
         server.stop()
     for _ in range(50):
@@ -50,9 +62,18 @@ def profile(name: str, env: dict, paths: list[str], auth: str = "", etag: str = 
     if not raw.exists():
         log(f"py-spy wrote no profile; see {server.log_path}")
         return None
+    summary = RESULTS / f"profile-{name}-top.txt"
+    summary.write_text(summarize(raw.read_text()))
+    log(f"profile of {name}: {summary}")
+    return str(summary.relative_to(ROOT))
+
+
+def summarize(raw: str, lines_kept: int = 60) -> str:
+    """py-spy's raw stacks as the inclusive share of each function, over the
+    samples of request-handling threads that hold the GIL."""
     inclusive: Counter = Counter()
     total = 0
-    for line in raw.read_text().splitlines():
+    for line in raw.splitlines():
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
@@ -67,11 +88,6 @@ def profile(name: str, env: dict, paths: list[str], auth: str = "", etag: str = 
         }:
             inclusive[func] += n
     noise = ("process ", "threading.py", "concurrent/futures", "importlib", "gthread.py")
-    top = [(f, n) for f, n in inclusive.most_common(200) if not any(x in f for x in noise)][:60]
+    top = [(f, n) for f, n in inclusive.most_common(400) if not any(x in f for x in noise)][:lines_kept]
     lines = [f"{100 * n / total:5.1f}%  {func}" for func, n in top] if total else []
-    summary = RESULTS / f"profile-{name}-top.txt"
-    summary.write_text(
-        f"{total} samples holding the GIL in request handling (share of them, inclusive)\n" + "\n".join(lines) + "\n"
-    )
-    log(f"profile of {name}: {summary}")
-    return str(summary.relative_to(ROOT))
+    return f"{total} samples holding the GIL in request handling (share of them, inclusive)\n" + "\n".join(lines) + "\n"
