@@ -16,7 +16,8 @@ from django.db import connection
 from django.db.models import Count, Q, Sum
 
 from booking.models import Booking, BookingSeat, SeatStatus, ShowSeat, free_q, held_q, hold_expired
-from catalog.models import Seat, Show
+from catalog.models import Movie, Seat, Show
+from catalog.selectors import shows_on_sale
 
 # booking.models.free_q in SQL; parameters: AVAILABLE, LOCKED, SOLD, now.
 FREE_SQL = "(ss.status = %s OR (ss.status IN (%s, %s) AND ss.held_until <= %s))"
@@ -57,6 +58,23 @@ def show_share_lock_sql(show_id: int) -> Show | None:
 def show_share_lock_orm(show_id: int) -> Show | None:
     """SQLite (no row locks): the write transaction is the lock."""
     return Show.objects.filter(pk=show_id).first()
+
+
+# --------------------------------------------------------------------------
+# still on sale? (every hold, under the user's lock: catalog.selectors.shows_on_sale)
+# --------------------------------------------------------------------------
+def show_on_sale_sql(*, show_id: int, now: datetime) -> bool:
+    sql = (
+        f"SELECT 1 FROM {Show._meta.db_table} s INNER JOIN {Movie._meta.db_table} m ON m.id = s.movie_id"
+        " WHERE s.id = %s AND m.is_active = %s AND s.start_time > %s AND s.cancelled_at IS NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [show_id, True, connection.ops.adapt_datetimefield_value(now)])
+        return cursor.fetchone() is not None
+
+
+def show_on_sale_orm(*, show_id: int, now: datetime) -> bool:
+    return shows_on_sale(now=now).filter(pk=show_id).exists()
 
 
 # --------------------------------------------------------------------------

@@ -48,8 +48,8 @@ class OrderConfirmPaymentApi(APIView):
         tags=["orders"],
     )
     def post(self, request, order_id):
-        # Only whose it is: order_pay reads the order itself, under its lock.
-        order = get_object_or_404(Booking.objects.filter(user=request.user).only("pk", "user_id"), pk=order_id)
+        # Only the owner's; order_pay decides on it again under its lock.
+        order = get_object_or_404(Booking.objects.filter(user=request.user), pk=order_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.order_pay(order=order, card_number=data.validated_data["card_number"])

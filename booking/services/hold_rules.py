@@ -26,7 +26,6 @@ from booking.models import SeatStatus, ShowSeat
 from booking.services.common import show_ensure_not_started
 from booking.services.events import seats_released_event
 from catalog.models import Show
-from catalog.selectors import shows_on_sale
 from cinema import metrics
 from cinema.errors import DomainError
 from cinema.token_bucket import Rate, bucket_take, rate_parse
@@ -86,8 +85,9 @@ def _hold_preflight(user, show: Show, now: datetime) -> None:
 
 
 def _ensure_on_sale(show: Show, now: datetime) -> None:
-    """Under the caller's locks: the show is still on sale (catalog.selectors)."""
-    if not shows_on_sale(now=now).filter(pk=show.pk).exists():
+    """Under the caller's locks: the show is still on sale (catalog.selectors;
+    by hand in booking/sql.py, beside its ORM twin: one query on every hold)."""
+    if not sql.show_on_sale_sql(show_id=show.pk, now=now):
         if show.start_time <= now:
             raise ShowStarted("This show has already started.", show_id=show.pk)
         raise ShowNotOnSale("This show is no longer on sale.", show_id=show.pk)

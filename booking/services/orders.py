@@ -129,7 +129,7 @@ def order_record_charge(
     a decline leaves it PAYMENT_PENDING. Locks the buyer's row, the order,
     the payment, then the seats. Returns the order as it now stands."""
     now = now or timezone.now()
-    user_lock(order.user)
+    user_lock(get_user_model()(pk=order.user_id))
     order = booking_lock(order.pk, order.show_id)
     changed = payment_record_outcome(payment=payment, succeeded=succeeded, reference=reference, message=message)
     if changed and succeeded:
@@ -148,11 +148,12 @@ def order_pay(*, order: Booking, card_number: str, now: datetime | None = None) 
     (nothing is charged). Raises InvalidCard (400), OrderExpired (409, past
     expires_at: nothing charged), OrderNotPayable (409: cancelled, nothing to
     pay), PaymentNotSupported (409) and PaymentDeclined (402: the order stays
-    PAYMENT_PENDING and can be paid again before expires_at)."""
+    PAYMENT_PENDING and can be paid again before expires_at). ``order``: the
+    row as the caller just read it (its owner checked); what it says is
+    decided again under the order's lock."""
     now = now or timezone.now()
     card = normalize_card_number(card_number)
-    order = Booking.objects.select_related("show", "user").get(pk=order.pk)
-    status = order.effective_status(now)
+    status = order.effective_status(now)  # as the caller read it: checked again under the lock
     if status == BookingStatus.CONFIRMED:
         return order
     if status == BookingStatus.EXPIRED:

@@ -114,3 +114,20 @@ def test_show_share_lock_twins_read_the_same_show(scene):
                 show.screen_id,
             )
             assert lock(show.pk + 1000) is None
+
+
+def test_show_on_sale_agree():
+    """Every way a show leaves sale: its movie withdrawn, started, cancelled."""
+    now = timezone.now()
+    on_sale = make_show()
+    withdrawn = make_show()
+    withdrawn.movie.is_active = False
+    withdrawn.movie.save()
+    started = make_show(starts_in=timedelta(minutes=-5))
+    cancelled = make_show()
+    cancelled.cancelled_at = now
+    cancelled.save()
+    for show, expected in [(on_sale, True), (withdrawn, False), (started, False), (cancelled, False)]:
+        for twin in (sql.show_on_sale_sql, sql.show_on_sale_orm):
+            assert twin(show_id=show.pk, now=now) is expected, (twin.__name__, show)
+    assert sql.show_on_sale_sql(show_id=on_sale.pk, now=on_sale.start_time) is False  # the instant it starts
