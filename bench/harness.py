@@ -378,3 +378,32 @@ def http_json(url: str, token: str = "", method: str = "GET", body: dict | None 
             return exc.code, dict(exc.headers), json.loads(raw or b"null")
         except json.JSONDecodeError:
             return exc.code, dict(exc.headers), raw[:300].decode(errors="replace")
+
+
+def cpu_by_view(port: int) -> dict[str, tuple[float, float]]:
+    """{view: (CPU seconds, requests)} from the app's /metrics
+    (cinema.metrics.RequestCpuMiddleware), summed over the workers."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+        body = r.read().decode()
+    seconds: dict[str, float] = {}
+    counts: dict[str, float] = {}
+    for family in text_string_to_metric_families(body):
+        for sample in family.samples:
+            if sample.name == "cinema_request_cpu_seconds_total":
+                seconds[sample.labels["view"]] = sample.value
+            elif sample.name == "cinema_request_cpu_requests_total":
+                counts[sample.labels["view"]] = sample.value
+    return {view: (seconds.get(view, 0.0), n) for view, n in counts.items()}
+
+
+def cpu_ms_per_request(before: dict, after: dict) -> dict[str, dict]:
+    """Between two cpu_by_view() readings: {view: {"requests", "cpu_ms"}} (mean
+    CPU ms per request), busiest first; views with no request in between left out."""
+    out = {}
+    for view, (cpu, n) in after.items():
+        cpu0, n0 = before.get(view, (0.0, 0.0))
+        if n > n0:
+            out[view] = {"requests": int(n - n0), "cpu_ms": round(1000 * (cpu - cpu0) / (n - n0), 2)}
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]["requests"]))

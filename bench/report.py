@@ -205,6 +205,7 @@ def render(results: dict) -> str:
         f"DB {r['cpu']['db']}%, other {r['cpu']['other']}% |",
         f"| app CPU per answered request | {r['app_cpu_ms_per_request']} ms (relay {'publishing' if r['relay'] else 'not running'}"
         f"{', relay CPU ' + str(r.get('relay_cpu_pct')) + '%' if r['relay'] else ''}) |",
+        f"| app CPU ms per request by view (the workers' own count) | {_by_view(r)} |",
         *_relay_stopped_rows(sc),
         f"| prep (untimed) | {API_USERS} users registered + logged in through the API in {r['prep']['seconds']} s, "
         f"{USERS - API_USERS} made in the DB; {r['prep']['users']} tokens |",
@@ -221,7 +222,8 @@ def render(results: dict) -> str:
             f"{c['timeouts']} timeouts, {c['transport_errors']} transport errors, {c['http_5xx_not_shed']} 5xx, "
             f"{c['shed_503']} shed 503s (p99 {fmt(c['shed_p99_ms'] and round(c['shed_p99_ms']))} ms), "
             f"{c['seats_booked']} seats booked ({c['seats_in_two_bookings']} twice); "
-            f"app CPU {c['app_cpu_ms_per_request']} ms per served request, CPU {c['cpu']}.",
+            f"app CPU {c['app_cpu_ms_per_request']} ms per served request, CPU {c['cpu']}; "
+            f"app CPU ms per request by view (the workers' own count): {_by_view(c)}.",
         ]
     out += [
         "",
@@ -244,3 +246,8 @@ def render(results: dict) -> str:
     for name, path in results.get("profiles", {}).items():
         out.append(f"Profile {name}: {path}")
     return "\n".join(out) + "\n"
+
+
+def _by_view(result: dict) -> str:
+    views = result.get("cpu_by_view") or {}
+    return ", ".join(f"{view} {v['cpu_ms']} ms ×{v['requests']}" for view, v in views.items()) or "–"

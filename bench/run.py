@@ -51,6 +51,8 @@ from bench.harness import (
     RssSampler,
     Server,
     app_env,
+    cpu_by_view,
+    cpu_ms_per_request,
     find_process,
     http_json,
     log,
@@ -68,6 +70,7 @@ def _outbox(py: str, env: dict) -> dict:
 def _rush(py: str, env: dict, app: Server, base: str, show_id: int, tokens_file, relay: Relay | None) -> dict:
     """One timed order+pay rush on a fresh show, checked against the database."""
     relay_cpu = relay.cpu_seconds() if relay else 0.0
+    views_before = cpu_by_view(app.port)
     with Meter(app) as meter:
         rush = json.loads(
             run(
@@ -80,6 +83,7 @@ def _rush(py: str, env: dict, app: Server, base: str, show_id: int, tokens_file,
         rush["relay_cpu_pct"] = round(100 * (relay.cpu_seconds() - relay_cpu) / meter.wall)
     answered = sum(rush["statuses"].values())
     rush["app_cpu_ms_per_request"] = round(10 * meter.cpu["app"] * meter.wall / max(1, answered), 2)
+    rush["cpu_by_view"] = cpu_ms_per_request(views_before, cpu_by_view(app.port))
     check = json.loads(run([py, "-m", "bench.dbtool", "check", str(show_id)], env, capture_output=True).stdout)
     client_seats = rush.pop("booked_seat_ids")
     db_seats = sorted(s for ids in check.pop("booking_seat_ids").values() for s in ids)
@@ -231,6 +235,7 @@ def main() -> int:
             if not users:
                 continue
             log(f"{key}: {users} users for {CROWD_SECONDS} s")
+            views_before = cpu_by_view(APP_PORT)
             with Meter(app) as meter:
                 out = run(
                     [py, "-m", "bench.crowd", base, str(users), str(CROWD_SECONDS), str(crowd_file)],
@@ -241,6 +246,7 @@ def main() -> int:
             result["cpu"] = meter.cpu
             served = max(1, result["requests"] - result["shed_503"])
             result["app_cpu_ms_per_request"] = round(10 * meter.cpu["app"] * meter.wall / served, 2)
+            result["cpu_by_view"] = cpu_ms_per_request(views_before, cpu_by_view(APP_PORT))
             sc[key] = result
             log(f"{key}: {json.dumps({k: v for k, v in result.items() if k != 'statuses'})}")
             time.sleep(3)

@@ -388,6 +388,7 @@ from cinema.logs import logging_config  # noqa: E402
 # django-prometheus's pair times the whole stack and counts requests by view.
 MIDDLEWARE = [
     "cinema.request_id.RequestIdMiddleware",
+    "cinema.metrics.RequestCpuMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     *MIDDLEWARE,
     "django_prometheus.middleware.PrometheusAfterMiddleware",

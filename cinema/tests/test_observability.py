@@ -144,6 +144,26 @@ def test_metrics_count_requests_by_view(client):
     assert count(client.get("/metrics").content.decode()) == before + 3
 
 
+@pytest.mark.django_db
+def test_metrics_count_request_cpu_by_view_and_cache_hits_apart(client):
+    """The second anonymous movie list is a read-cache hit: counted under its own label."""
+
+    def figures(view):
+        body = client.get("/metrics").content.decode()
+        return (
+            sample(body, "cinema_request_cpu_requests_total", view=view),
+            sample(body, "cinema_request_cpu_seconds_total", view=view),
+        )
+
+    (built, built_cpu), (hits, hits_cpu) = figures("api-movies"), figures("api-movies (cached)")
+    for _ in range(3):
+        assert client.get("/api/v1/movies").status_code == 200
+    (built2, built_cpu2), (hits2, hits_cpu2) = figures("api-movies"), figures("api-movies (cached)")
+    assert (built2 - built, hits2 - hits) == (1, 2)
+    assert built_cpu2 > built_cpu and hits_cpu2 > hits_cpu
+    assert figures("metrics")[0] >= 2  # /metrics itself is a view too
+
+
 @pytest.mark.parametrize("addr", ["203.0.113.9", "10.1.2.3", "::ffff:198.51.100.1", "not-an-ip"])
 def test_metrics_refused_from_other_addresses(client, addr):
     response = client.get("/metrics", REMOTE_ADDR=addr)
