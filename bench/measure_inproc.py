@@ -208,6 +208,8 @@ def test_profile_hold(request):
             content_type="application/json",
         )
         prof.disable()
-    pstats.Stats(prof).sort_stats(os.environ.get("MEASURE_SORT", "cumulative")).print_stats(
-        int(os.environ.get("MEASURE_LINES", "45"))
-    )
+    stats = pstats.Stats(prof).sort_stats(os.environ.get("MEASURE_SORT", "cumulative"))
+    if os.environ.get("MEASURE_CALLERS"):  # who calls the functions matching it
+        stats.print_callers(os.environ["MEASURE_CALLERS"])
+    else:
+        stats.print_stats(int(os.environ.get("MEASURE_LINES", "45")))

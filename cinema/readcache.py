@@ -66,7 +66,15 @@ class Entry:
 # versions
 # --------------------------------------------------------------------------
 def _bump_now(names) -> None:
-    for name in dict.fromkeys(names):
+    names = list(dict.fromkeys(names))
+    incr_versions = getattr(cache, "incr_versions", None)  # cinema.cache.RedisCache: one round trip
+    if incr_versions is not None:
+        try:
+            incr_versions([VERSION_PREFIX + n for n in names], fresh=time.time_ns(), timeout=VERSION_TIMEOUT)
+        except Exception:  # the cache blinked: bounded by READ_CACHE_SECONDS
+            log.warning("readcache: version bump of %s lost", ", ".join(names), exc_info=True)
+        return
+    for name in names:
         key = VERSION_PREFIX + name
         try:
             try:

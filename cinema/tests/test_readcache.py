@@ -203,3 +203,17 @@ def test_an_answer_built_from_a_replica_is_never_given_to_a_poller(clock):
     )
     assert fresh.body == b"[2]" and not fresh.from_replica
     assert readcache.entry_peek(key="k", versions=["show:5"], polling=True) == fresh
+
+
+def test_one_round_trip_moves_every_version_and_a_missing_one_never_repeats(redis_cache):
+    client = redis.Redis.from_url(REDIS_URL)
+    readcache._bump_now(["show:5", "movie-seats:2"])
+    first = {name: cache.get(readcache.VERSION_PREFIX + name) for name in ("show:5", "movie-seats:2")}
+    assert all(isinstance(v, int) and v > 10**18 for v in first.values()), first  # from the clock, not 1
+    readcache._bump_now(["show:5", "movie-seats:2", "show:5"])
+    assert {n: cache.get(readcache.VERSION_PREFIX + n) for n in first} == {n: v + 1 for n, v in first.items()}
+    key = cache.make_and_validate_key(readcache.VERSION_PREFIX + "show:5")
+    assert 0 < client.ttl(key) <= readcache.VERSION_TIMEOUT
+    client.delete(key)  # evicted: it comes back past every value it had
+    readcache._bump_now(["show:5"])
+    assert cache.get(readcache.VERSION_PREFIX + "show:5") > first["show:5"] + 1
