@@ -100,13 +100,20 @@ def test_paying_an_order_by_card_stays_within_its_queries(user, show, settings, 
     ids = seat_ids(show, 2)
     seats_hold(user=user, show=show, seat_ids=ids)
     client = client_for(user)
-    order = client.post("/api/v1/bookings", {"show_id": show.pk, "seat_ids": ids}, format="json").json()
-    assert order["status"] == "PAYMENT_PENDING"
-    # user, whose order, the order, its payment; (begin), user lock, order lock + read, payment lock
-    # and update (in a savepoint), payment.succeeded, the lines' seats, seat lock, cancelled-show
-    # check, lines active (savepoint), seats SOLD, order CONFIRMED, booking.confirmed, (commit);
-    # the email row; the answer (order, lines, payment)
-    with django_assert_max_num_queries(26):
+    # user, show; (begin), user lock, key, seat lock, cancelled-show check, seat names, order
+    # (in a savepoint: a code collision retries), lines, seats claimed, payment with its
+    # checkout URL (the test provider answers offline), order.created, key record, (commit):
+    # one transaction
+    with django_assert_max_num_queries(17):
+        order = client.post(
+            "/api/v1/bookings", {"show_id": show.pk, "seat_ids": ids}, format="json", HTTP_IDEMPOTENCY_KEY="pay-1"
+        ).json()
+    assert order["status"] == "PAYMENT_PENDING" and order["payment"]["checkout_url"]
+    # user, the buyer's order, its payment; (begin), user lock, show (shared lock), order lock,
+    # payment lock and update, payment.succeeded, the lines' seats, seat lock, lines active
+    # (savepoint), seats SOLD, order CONFIRMED, booking.confirmed, (commit); the email row;
+    # the answer (order, lines, payment)
+    with django_assert_max_num_queries(23):
         r = client.post(
             f"/api/v1/orders/{order['id']}/confirm-payment", {"card_number": "4242 4242 4242 4242"}, format="json"
         )
