@@ -11,7 +11,6 @@ from rest_framework.views import APIView
 from booking import services
 from booking.api.bookings import BookingCancelApi, BookingDetailApi, BookingListApi, _booking_queryset
 from booking.api.serializers import BookingOutputSerializer
-from booking.models import Booking
 from catalog.models import Show
 from cinema.api import errors
 from cinema.permissions import StaffModelPermissions, staff_scope_queryset
@@ -48,12 +47,13 @@ class OrderConfirmPaymentApi(APIView):
         tags=["orders"],
     )
     def post(self, request, order_id):
-        # Only the owner's; order_pay decides on it again under its lock.
-        order = get_object_or_404(Booking.objects.filter(user=request.user), pk=order_id)
+        # Only the owner's, read as the answer shows it; order_pay decides on it
+        # again under its lock and brings it up to date.
+        order = get_object_or_404(_booking_queryset().filter(user=request.user), pk=order_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.order_pay(order=order, card_number=data.validated_data["card_number"])
-        return Response(self.OutputSerializer(_booking_queryset().get(pk=order.pk)).data)
+        order = services.order_pay(order=order, card_number=data.validated_data["card_number"])
+        return Response(self.OutputSerializer(order).data)
 
 
 class ShowCancelApi(APIView):

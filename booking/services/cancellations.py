@@ -17,9 +17,9 @@ from django.utils import timezone
 from booking.exceptions import CancellationClosed, NotAllowed
 from booking.models import Booking, BookingSeat, BookingStatus, SeatStatus, ShowSeat
 from booking.services import emails
-from booking.services.common import _line_seat_ids, _release_claimed, seats_set_free
+from booking.services.common import _release_claimed, seats_set_free
 from booking.services.events import count_order, count_payment, order_event, seats_released_event
-from booking.services.locking import booking_lock, locked, seats_lock, user_lock
+from booking.services.locking import booking_lock, locked, order_seats_lock, user_lock
 from catalog.models import Show
 from events.models import EventType
 from events.services import event_emit
@@ -115,8 +115,8 @@ def order_cancel_locked(*, order: Booking, by, by_staff: bool, now: datetime, re
     """Cancel an order whose row the caller has locked: free its seats, refund
     what the policy gives back (everything with ``by_staff``), emit
     booking.cancelled and email the buyer after commit. Sets ``order.refund``."""
-    ids = _line_seat_ids(order)
-    seats = seats_lock(order.show, ids)
+    seats = order_seats_lock(order)
+    ids = [s.pk for s in seats]
     if order.status == BookingStatus.CONFIRMED:
         BookingSeat.objects.filter(booking_id=order.pk, active=True).update(active=None)
         sold = [s.pk for s in seats if s.status == SeatStatus.SOLD and s.held_until is None]

@@ -14,7 +14,7 @@ from django.db import OperationalError, connection, transaction
 
 from booking import sql
 from booking.exceptions import LockTimeout
-from booking.models import Booking, ShowSeat
+from booking.models import Booking, BookingSeat, ShowSeat
 from catalog.models import Show
 from cinema import metrics, readcache
 
@@ -108,3 +108,13 @@ def seats_lock(show: Show, seat_ids, *, skip_locked: bool = False) -> list[ShowS
         .filter(show_id=show.pk, pk__in=seat_ids)
         .order_by("pk")
     )
+
+
+def order_seats_lock(order: Booking) -> list[ShowSeat]:
+    """The show seats of the order's lines, locked in pk order, read in one
+    query with them (a locking read's subquery takes no locks of its own;
+    where MariaDB joins it in, the order's own lines are locked, which only
+    this order's lock holder writes)."""
+    readcache.version_bump(*readcache.show_versions(order.show))
+    lines = BookingSeat.objects.filter(booking_id=order.pk).values("show_seat_id")
+    return list(ShowSeat.objects.select_for_update().filter(show_id=order.show_id, pk__in=lines).order_by("pk"))

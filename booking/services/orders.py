@@ -21,7 +21,7 @@ from booking.services import emails
 from booking.services.cancellations import _email_cancelled, _refund
 from booking.services.common import _line_seat_ids, _release_claimed, seat_is_claimed_by, seats_end_hold
 from booking.services.events import count_order, count_payment, order_event
-from booking.services.locking import booking_lock, locked, seats_lock, user_lock
+from booking.services.locking import booking_lock, locked, order_seats_lock, seats_lock, user_lock
 from events.models import EventType
 from payments.exceptions import PaymentDeclined, PaymentNotSupported, UnknownPayment
 from payments.models import Payment
@@ -60,13 +60,12 @@ def _settle(order: Booking, payment: Payment, now: datetime) -> None:
     )
     late = order.status != BookingStatus.PAYMENT_PENDING or (order.expires_at is not None and order.expires_at <= now)
     count_payment(payment.provider, "late" if late else "succeeded")
-    ids = _line_seat_ids(order)
-    seats = seats_lock(order.show, ids)
+    seats = order_seats_lock(order)
+    ids = [s.pk for s in seats]
     show_cancelled = order.show.cancelled_at is not None  # read under booking_lock's shared lock
     ok = (
         order.status in (BookingStatus.PAYMENT_PENDING, BookingStatus.EXPIRED)
         and not show_cancelled
-        and len(seats) == len(ids)
         and all(_seat_is_ours(s, order, now) for s in seats)
     )
     if ok:
@@ -150,7 +149,9 @@ def order_pay(*, order: Booking, card_number: str, now: datetime | None = None) 
     pay), PaymentNotSupported (409) and PaymentDeclined (402: the order stays
     PAYMENT_PENDING and can be paid again before expires_at). ``order``: the
     row as the caller just read it (its owner checked); what it says is
-    decided again under the order's lock."""
+    decided again under the order's lock. Returns ``order`` itself, its
+    fields as they now stand (its loaded show and lines kept: they do not
+    change) and, once charged, with its payment as ``created_payment``."""
     now = now or timezone.now()
     card = normalize_card_number(card_number)
     status = order.effective_status(now)  # as the caller read it: checked again under the lock
@@ -162,12 +163,13 @@ def order_pay(*, order: Booking, card_number: str, now: datetime | None = None) 
     if status != BookingStatus.PAYMENT_PENDING or payment is None:
         raise OrderNotPayable("This order cannot be paid.", status=status)
     if not payment.is_payable:  # paid meanwhile (e.g. by a webhook): whatever it settled on
-        return Booking.objects.select_related("show", "user").get(pk=order.pk)
+        order.refresh_from_db()
+        return order
     provider = get_provider(payment.provider)
     if not provider.has_card_form:
         raise PaymentNotSupported(f"The {provider.name!r} payment provider has no card form; use its checkout_url.")
     result = provider.charge(payment, card)  # the network, outside any transaction
-    order = order_record_charge(
+    recorded = order_record_charge(
         order=order,
         payment=payment,
         succeeded=result.succeeded,
@@ -176,7 +178,10 @@ def order_pay(*, order: Booking, card_number: str, now: datetime | None = None) 
         now=now,
     )
     if not result.succeeded:
-        raise PaymentDeclined(result.message, expires_at=order.expires_at)
+        raise PaymentDeclined(result.message, expires_at=recorded.expires_at)
+    for field in Booking._meta.concrete_fields:  # the row as it was locked and written
+        setattr(order, field.attname, getattr(recorded, field.attname))
+    order.created_payment = payment  # brought up to date by payment_record_outcome
     return order
 
 

@@ -196,3 +196,35 @@ def test_two_orders_of_one_show_are_locked_side_by_side_and_show_cancel_waits_fo
     assert all(ok for ok, _ in results), results
     assert [kind for kind, _ in sorted(finished, key=lambda f: f[1])] == ["order", "order", "cancel"]
     assert Booking.objects.filter(show=show, status=BookingStatus.CANCELLED).count() == 2
+
+
+def test_locking_an_orders_seats_leaves_the_shows_other_seats_free_to_hold():
+    """order_seats_lock reads the lines in a subquery: the plan must lock only
+    the order's seats, not every seat of the show it scanned past."""
+    import threading
+
+    from django.db import transaction
+
+    from booking.services.locking import order_seats_lock
+
+    show = make_show("SSSSSSSS")
+    order = _pending(UserFactory(), show, names=("A4", "A5"))
+    locked_in, done = threading.Event(), threading.Event()
+
+    def pay_side():
+        with transaction.atomic():
+            seats = order_seats_lock(order)
+            assert [s.pk for s in seats] == seat_ids(show, "A4", "A5")
+            locked_in.set()
+            done.wait(timeout=10)
+
+    def other_buyer():
+        locked_in.wait(timeout=5)
+        try:
+            for name in ("A1", "A8"):
+                seats_hold(user=UserFactory(), show=show, seat_ids=seat_ids(show, name))
+        finally:
+            done.set()
+
+    results = run_together([pay_side, other_buyer])
+    assert all(ok for ok, _ in results), results  # a lock wait here would be a LockTimeout
