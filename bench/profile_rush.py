@@ -58,8 +58,9 @@ def main() -> None:
             samples[name] += int(count)
     total = sum(samples.values())
     parts = [
-        f"rush under py-spy: {outcome.get('statuses')}, wall {outcome.get('wall_s')} s",
-        "samples per endpoint (all threads, GIL held): "
+        f"rush under py-spy: {outcome.get('statuses')}, wall {outcome.get('seconds')} s",
+        "samples per endpoint (all threads, GIL held; 'other' includes the workers' start-up"
+        " and the rush client's /health warm-up): "
         + ", ".join(f"{k} {100 * n / total:.0f}%" for k, n in samples.most_common()),
     ]
     for name in ENDPOINTS:
