@@ -55,8 +55,8 @@ def payment_create(*, order_id: int, amount: Decimal, currency: str, provider: s
     if amount <= 0:
         raise ValueError("A payment is for a positive amount; a free order needs none.")
     payment = Payment(order_id=order_id, amount=amount, currency=currency, provider=provider or conf.provider_name())
-    backend = get_provider(payment.provider)
-    if urls is not None and backend.starts_offline:
+    backend = get_provider(payment.provider) if urls is not None else None
+    if backend is not None and backend.starts_offline:
         page_url, return_url = urls(payment)
         checkout = backend.start(payment, page_url=page_url, return_url=return_url)
         payment.checkout_url, payment.reference = checkout.url, checkout.reference or ""
