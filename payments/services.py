@@ -106,26 +106,19 @@ def payment_record_outcome(
     (PENDING/FAILED) payment to SUCCEEDED; a failure marks it FAILED with the
     message. Anything else — a second success, a failure after a success — changes
     nothing. Returns True if this call changed the status (the caller confirms
-    the order, or says "declined", only then). ``payment`` itself is brought
-    up to date: its fields are the row as locked (and written) here."""
+    the order, or says "declined", only then). ``payment`` itself is locked
+    and brought up to date in place (the row as locked, and written, here)."""
     if amount is not None or currency is not None:
         # Before any write or lock: a payment's amount and currency never change.
         payment_check_amount(payment=payment, amount=amount, currency=currency or "")
-    changed, current = _record_outcome(
-        payment=payment, succeeded=succeeded, reference=reference, message=message, now=now
-    )
-    for field in Payment._meta.concrete_fields:
-        setattr(payment, field.attname, getattr(current, field.attname))
-    return changed
+    return _record_outcome(payment=payment, succeeded=succeeded, reference=reference, message=message, now=now)
 
 
 @transaction.atomic(savepoint=False)
-def _record_outcome(
-    *, payment: Payment, succeeded: bool, reference: str, message: str, now: datetime | None
-) -> tuple[bool, Payment]:
-    payment = _locked(payment)
+def _record_outcome(*, payment: Payment, succeeded: bool, reference: str, message: str, now: datetime | None) -> bool:
+    payment.refresh_from_db(from_queryset=Payment.objects.select_for_update())  # locked, in place
     if not payment.is_payable:
-        return False, payment
+        return False
     if succeeded:
         payment.status = PaymentStatus.SUCCEEDED
         payment.succeeded_at = now or timezone.now()
@@ -133,11 +126,11 @@ def _record_outcome(
         payment.reference = reference or payment.reference
     else:
         if payment.status == PaymentStatus.FAILED and payment.failure_message == message[:255]:
-            return False, payment
+            return False
         payment.status = PaymentStatus.FAILED
         payment.failure_message = message[:255]
     payment.save(update_fields=["status", "succeeded_at", "failure_message", "reference", "updated_at"])
-    return True, payment
+    return True
 
 
 @transaction.atomic

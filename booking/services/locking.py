@@ -111,10 +111,8 @@ def seats_lock(show: Show, seat_ids, *, skip_locked: bool = False) -> list[ShowS
 
 
 def order_seats_lock(order: Booking) -> list[ShowSeat]:
-    """The show seats of the order's lines, locked in pk order, read in one
-    query with them (a locking read's subquery takes no locks of its own;
+    """seats_lock of the show seats of the order's lines, read in the same
+    query (a subquery: a locking read's subquery takes no locks of its own;
     where MariaDB joins it in, the order's own lines are locked, which only
     this order's lock holder writes)."""
-    readcache.version_bump(*readcache.show_versions(order.show))
-    lines = BookingSeat.objects.filter(booking_id=order.pk).values("show_seat_id")
-    return list(ShowSeat.objects.select_for_update().filter(show_id=order.show_id, pk__in=lines).order_by("pk"))
+    return seats_lock(order.show, BookingSeat.objects.filter(booking_id=order.pk).values("show_seat_id"))

@@ -224,7 +224,7 @@ def _webhook_apply(*, payment: Payment, notice, now=None) -> WebhookOutcome:
     if result.duplicate:
         return WebhookOutcome(applied=False, order=order)
     if result.changed and notice.succeeded:
-        _settle(order, Payment.objects.get(pk=payment.pk), now)
+        _settle(order, payment, now)  # payment_record_outcome brought it up to date
     elif result.changed:
         _payment_failed_event(order, payment, notice.message or "The payment failed.", now, declined=False)
     return WebhookOutcome(applied=True, order=order)
