@@ -27,6 +27,7 @@ see docs/performance.md), so every worker and node shares them.
 
 import functools
 import hashlib
+import io
 import logging
 import re
 import time
@@ -34,6 +35,7 @@ from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
@@ -59,7 +61,7 @@ class Entry:
     body: bytes
     content_type: str
     from_replica: bool = False  # built from a read replica: not for pollers
-    link: str = ""  # the pagination Link header (cinema/pagination.py), kept with the body
+    headers: tuple[tuple[str, str], ...] = ()  # the view's own: Link (cinema/pagination.py), DRF's Allow
 
 
 # --------------------------------------------------------------------------
@@ -98,10 +100,13 @@ def show_versions(show) -> list[str]:
 
 
 # The cached reads: path -> (key, versions, Cache-Control) for a viewer who sent
-# no credentials. The views and CachedReadMiddleware both read this table.
+# no credentials. The views and ReadFront both read this table.
 def _view_key(request) -> str:
-    return f"view:{request.get_full_path()}|{request.headers.get('Accept', '')}"
+    meta = request.META
+    return f"view:{request.path_info}?{meta.get('QUERY_STRING', '')}|{meta.get('HTTP_ACCEPT', '')}"
 
+
+VARY = ("Authorization", "Cookie")  # the shared answer differs for a signed-in viewer
 
 # (path, the view's URL name, its spec)
 ROUTES = [
@@ -154,17 +159,21 @@ def entry_peek(*, key: str, versions: list[str], polling: bool = False) -> Entry
     """The stored answer if fresh, else None (no build). ``polling``: the
     client sent If-None-Match, so an answer built from a replica will not do."""
     version_keys, entry_key = _keys(key, versions)
-    ttl = ttl_seconds()
-    if ttl <= 0:
+    if ttl_seconds() <= 0:
         return None
     try:
         got = cache.get_many([*version_keys, entry_key])
     except Exception:
         return None
+    return _fresh(got, version_keys, entry_key, polling)
+
+
+def _fresh(got: dict, version_keys: list[str], entry_key: str, polling: bool) -> Entry | None:
+    """The answer in ``got`` (what get_many read) if it is still fresh."""
     stored = got.get(entry_key)
     if stored is not None:
         stored_versions, built_at, entry = stored
-        fresh = stored_versions == tuple(got.get(k) for k in version_keys) and 0 <= _now() - built_at < ttl
+        fresh = stored_versions == tuple(got.get(k) for k in version_keys) and 0 <= _now() - built_at < ttl_seconds()
         if fresh and _servable(entry, polling):
             return entry
     return None
@@ -185,11 +194,9 @@ def entry_get(*, key: str, versions: list[str], build, polling: bool = False) ->
     if got is None:
         return build()
     current = tuple(got.get(k) for k in version_keys)
-    stored = got.get(entry_key)
-    if stored is not None:
-        stored_versions, built_at, entry = stored
-        if stored_versions == current and 0 <= _now() - built_at < ttl and _servable(entry, polling):
-            return entry
+    entry = _fresh(got, version_keys, entry_key, polling)
+    if entry is not None:
+        return entry
     entry = build()
     if entry is not None and current_replica() is not None:
         entry = replace(entry, from_replica=True)
@@ -214,17 +221,19 @@ def etag_matches(header: str, etag: str) -> bool:
 
 def respond(request, entry: Entry, *, cache_control: str = "public, no-cache", vary=()) -> HttpResponse:
     """304 when the client has this answer, else the stored bytes."""
-    if etag_matches(request.headers.get("If-None-Match", ""), entry.etag):
-        response = HttpResponseNotModified()
-    else:
-        response = HttpResponse(entry.body, content_type=entry.content_type)
-    response["ETag"] = entry.etag
-    if entry.link:
-        response["Link"] = entry.link
-    response["Cache-Control"] = cache_control
+    not_modified = etag_matches(request.headers.get("If-None-Match", ""), entry.etag)
+    response = HttpResponseNotModified() if not_modified else HttpResponse(entry.body, content_type=entry.content_type)
+    for header, value in answer_headers(entry, cache_control, not_modified=not_modified):
+        response[header] = value
     if vary:
         patch_vary_headers(response, list(vary))
     return response
+
+
+def answer_headers(entry: Entry, cache_control: str, *, not_modified: bool) -> list[tuple[str, str]]:
+    """The headers of a stored answer, besides Vary (and Content-Type on a 200)."""
+    headers = [("ETag", entry.etag), ("Cache-Control", cache_control)]
+    return [*headers, *entry.headers]
 
 
 def render_drf(view, request, response) -> Entry | None:
@@ -236,7 +245,11 @@ def render_drf(view, request, response) -> Entry | None:
     response.renderer_context = view.get_renderer_context()
     response.render()
     entry = entry_from_bytes(response.content, response["Content-Type"])
-    return replace(entry, link=response.get("Link", "")) if response.get("Link") else entry
+    # What the view adds that the answer keeps: the page's Link, DRF's Allow
+    # (set after the view's method returns, so read from the view).
+    headers = [("Link", response["Link"])] if "Link" in response else []
+    allow = view.default_response_headers.get("Allow")
+    return replace(entry, headers=(*headers, ("Allow", allow)) if allow else tuple(headers))
 
 
 class _Uncached(Exception):
@@ -244,7 +257,7 @@ class _Uncached(Exception):
         self.response = response
 
 
-def cached_get(*, when=None, vary=("Authorization", "Cookie")):
+def cached_get(*, when=None, vary=VARY):
     """Decorate an APIView's ``get`` whose path is in ROUTES: its 200 answers are
     served from the shared cache while the route's versions stay put, for
     requests where ``when(request)`` is true (default: not staff). The key is
@@ -277,45 +290,147 @@ def cached_get(*, when=None, vary=("Authorization", "Cookie")):
     return decorator
 
 
-class CachedReadMiddleware:
-    """A fresh cached answer to a request without credentials (no Authorization
-    header, no session cookie) is sent from here, early in the stack: no
-    session, CSRF, authentication, URL resolving or view. Anything else (a
-    miss, a signed-in viewer) goes on to the view, which builds and stores the
-    answer. The API's default throttles still count these hits (a throttled
-    client goes on to the view, which answers the 429)."""
+class ReadFront:
+    """WSGI, around Django's handler (cinema/wsgi.py): a fresh cached answer to
+    a GET without credentials (no Authorization header, no session cookie) and
+    from no other origin is sent from here, before Django's middleware, URL
+    resolving and view. Django's own code still decides what it can: the
+    request is a ``WSGIRequest``, its Host is checked against ALLOWED_HOSTS,
+    the security headers are the ones ``SecurityMiddleware`` sets, and the
+    API's anonymous throttle counts the hit in the same Redis round trip that
+    reads the answer (``token_bucket.get_many_and_take``). Anything else (a
+    miss, a signed-in viewer, a throttled client, a cross-origin request, a
+    plain-HTTP request that SECURE_SSL_REDIRECT sends to HTTPS) goes on to
+    Django, where the view builds and stores the answer (``cached_get``).
 
-    def __init__(self, get_response):
-        self.get_response = get_response
+    A hit is logged and counted as any request is (``cinema.request``'s access
+    line, ``cinema_request_cpu_seconds_total{view="… (cached)"}``); it is not
+    in django-prometheus's request metrics, which only see what reaches Django."""
 
-    @staticmethod
-    def _throttles_allow(request) -> bool:
-        from django.contrib.auth.models import AnonymousUser
-        from rest_framework.settings import api_settings
-        from rest_framework.throttling import AnonRateThrottle
+    def __init__(self, app):
+        self.app = app
 
-        request.user = AnonymousUser()  # AuthenticationMiddleware sets its own if the request goes on
-        # The anonymous ones: DRF's user throttle counts an anonymous client by
-        # address too, under a laxer rate; skipping it here saves two round trips.
-        return all(
-            cls().allow_request(request, None)
-            for cls in api_settings.DEFAULT_THROTTLE_CLASSES
-            if issubclass(cls, AnonRateThrottle)
-        )
-
-    def __call__(self, request):
+    def __call__(self, environ, start_response):
         if (
-            request.method == "GET"
-            and "HTTP_AUTHORIZATION" not in request.META
-            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            environ.get("REQUEST_METHOD") == "GET"
+            and "HTTP_AUTHORIZATION" not in environ
+            and "HTTP_ORIGIN" not in environ
         ):
-            spec = route(request)
-            if spec is not None:
-                key, versions, cache_control = spec
-                entry = entry_peek(key=key, versions=versions, polling="HTTP_IF_NONE_MATCH" in request.META)
-                if entry is not None and self._throttles_allow(request):
-                    return respond(request, entry, cache_control=cache_control, vary=("Authorization", "Cookie"))
-        return self.get_response(request)
+            served = _front_serve(environ, start_response)
+            if served is not None:
+                return served
+        return self.app(environ, start_response)
+
+
+def _front_serve(environ, start_response):
+    from django.core.exceptions import DisallowedHost
+    from django.core.handlers.wsgi import WSGIRequest
+
+    from cinema import metrics, request_id
+
+    started, cpu = time.perf_counter(), time.thread_time()
+    request = WSGIRequest(environ)
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return None
+    spec = route(request)
+    if spec is None:
+        return None
+    try:
+        request.get_host()  # ALLOWED_HOSTS, as Django checks it
+    except DisallowedHost:
+        return None
+    secure = request.is_secure()
+    if settings.SECURE_SSL_REDIRECT and not secure:
+        return None
+    key, versions, cache_control = spec
+    entry = _peek_counted(request, key, versions)
+    if entry is None:
+        return None
+    not_modified = etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), entry.etag)
+    headers = answer_headers(entry, cache_control, not_modified=not_modified)
+    if not not_modified:
+        headers += [("Content-Type", entry.content_type), ("Content-Length", str(len(entry.body)))]
+    rid = request_id.sanitize(environ.get("HTTP_X_REQUEST_ID"))
+    headers += [*_stack_headers(secure), (request_id.HEADER, rid)]
+    start_response("304 Not Modified" if not_modified else "200 OK", headers)
+    token = request_id._current.set(rid)  # for the access line
+    try:
+        request_id.access_log(request, 304 if not_modified else 200, started)
+    finally:
+        request_id._current.reset(token)
+    metrics.request_cpu_count(f"{request.readcache_view} (cached)", time.thread_time() - cpu)
+    return [b""] if not_modified else [entry.body]
+
+
+def _peek_counted(request, key: str, versions: list[str]) -> Entry | None:
+    """``entry_peek``, with the API's anonymous throttles counting the request
+    (the first bucket throttle in the same Redis command). None (the request
+    goes on to Django) unless the answer is fresh and every throttle lets it
+    through. The bucket counted here is named in the environ, so the view
+    does not count the request again when it goes on (a stale answer)."""
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import AnonRateThrottle
+
+    from cinema.throttling import COUNTED, BucketThrottleMixin
+    from cinema.token_bucket import get_many_and_take
+
+    if ttl_seconds() <= 0:
+        return None
+    from django.contrib.auth.models import AnonymousUser
+
+    polling = "HTTP_IF_NONE_MATCH" in request.META
+    request.user = AnonymousUser()  # what DRF's anonymous throttle asks of a request
+    throttles = [cls() for cls in api_settings.DEFAULT_THROTTLE_CLASSES if issubclass(cls, AnonRateThrottle)]
+    bucket = throttles[0].bucket(request, None) if throttles and isinstance(throttles[0], BucketThrottleMixin) else None
+    if bucket is None:
+        entry = entry_peek(key=key, versions=versions, polling=polling)
+    else:
+        throttles = throttles[1:]
+        version_keys, entry_key = _keys(key, versions)
+        try:
+            got, wait = get_many_and_take([*version_keys, entry_key], key=bucket[0], rate=bucket[1])
+        except Exception:
+            return None
+        if wait:
+            return None
+        request.META[COUNTED] = bucket[0]
+        entry = _fresh(got, version_keys, entry_key, polling)
+    if entry is None or not all(t.allow_request(request, None) for t in throttles):
+        return None
+    return entry
+
+
+@functools.lru_cache(maxsize=2)
+def _stack_headers(secure: bool) -> tuple[tuple[str, str], ...]:
+    """What Django's middleware adds to an API answer to a request without an
+    Origin (security headers, HSTS only over HTTPS, X-Frame-Options, the Vary
+    of CORS), from the middleware's own code: once per process and scheme."""
+    from corsheaders.middleware import CorsMiddleware
+    from django.core.handlers.wsgi import WSGIRequest
+    from django.middleware.clickjacking import XFrameOptionsMiddleware
+    from django.middleware.security import SecurityMiddleware
+
+    class Request(WSGIRequest):
+        def is_secure(self):
+            return secure
+
+    request = Request({"REQUEST_METHOD": "GET", "PATH_INFO": "/api/v1/", "wsgi.input": io.BytesIO()})
+    response = HttpResponse()
+    patch_vary_headers(response, VARY)
+    for add_headers in (
+        SecurityMiddleware(lambda request: None).process_response,
+        XFrameOptionsMiddleware(lambda request: None).process_response,
+        CorsMiddleware(lambda request: None).add_response_headers,
+    ):
+        response = add_headers(request, response)
+    return tuple((h, v) for h, v in response.items() if h != "Content-Type")
+
+
+def _clear_stack_headers(**kwargs) -> None:
+    _stack_headers.cache_clear()
+
+
+setting_changed.connect(_clear_stack_headers, dispatch_uid="cinema.readcache.stack_headers")
 
 
 # --------------------------------------------------------------------------

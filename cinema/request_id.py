@@ -54,20 +54,25 @@ class RequestIdMiddleware:
         start = time.perf_counter()
         response = self.get_response(request)
         response[HEADER] = request_id
-        if access_logger.isEnabledFor(logging.INFO):
-            access_logger.info(
-                "%s %s %s",
-                request.method,
-                request.get_full_path(),
-                response.status_code,
-                extra={
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "duration_ms": round((time.perf_counter() - start) * 1000, 1),
-                },
-            )
+        access_log(request, response.status_code, start)
         return response
+
+
+def access_log(request, status: int, start: float) -> None:
+    """The one INFO line per request (``start``: its time.perf_counter())."""
+    if access_logger.isEnabledFor(logging.INFO):
+        access_logger.info(
+            "%s %s %s",
+            request.method,
+            request.get_full_path(),
+            status,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": status,
+                "duration_ms": round((time.perf_counter() - start) * 1000, 1),
+            },
+        )
 
 
 def _forget(**kwargs) -> None:

@@ -12,6 +12,10 @@ from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, User
 
 from cinema.token_bucket import Rate, bucket_take
 
+# The WSGI environ key under which the read cache's front (cinema/readcache.py)
+# names the bucket it already took this request's token from.
+COUNTED = "cinema.throttle.counted"
+
 
 class SettingRateThrottle(SimpleRateThrottle):
     """A throttle whose rate (``"10/hour"``; empty = no limit) is the Django
@@ -47,13 +51,20 @@ class BucketThrottleMixin:
     floats per request at 600/min; a crowd behind one address, far more). The
     bucket is one Redis round trip of a few bytes, whatever the rate."""
 
-    def allow_request(self, request, view):
+    def bucket(self, request, view) -> tuple[str, Rate] | None:
+        """The bucket this request is counted in, or None when it is not counted."""
         if self.rate is None:
-            return True
+            return None
         self.key = self.get_cache_key(request, view)
         if self.key is None:
-            return True
-        self._wait = bucket_take(key=self.key, rate=Rate(self.num_requests, self.num_requests / self.duration))
+            return None
+        return self.key, Rate(self.num_requests, self.num_requests / self.duration)
+
+    def allow_request(self, request, view):
+        bucket = self.bucket(request, view)
+        if bucket is None or request.META.get(COUNTED) == bucket[0]:
+            return True  # not counted, or already counted by cinema.readcache.ReadFront
+        self._wait = bucket_take(key=bucket[0], rate=bucket[1])
         return self._wait == 0
 
     def wait(self):

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 # KEYS[1] bucket; ARGV: capacity, refill per second, now (s), ttl (s).
-# Stores "tokens timestamp"; answers {allowed, milliseconds until a token}.
+# Stores "tokens timestamp"; answers {allowed, milliseconds until a token},
+# followed by the values of any further KEYS (a read in the same round trip).
 _LUA = """
 local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
@@ -37,7 +38,12 @@ else
   wait = math.ceil((1 - tokens) / rate * 1000)
 end
 redis.call('SET', KEYS[1], string.format('%.6f %.6f', tokens, now), 'EX', tonumber(ARGV[4]))
-return {allowed, wait}
+local out = {allowed, wait}
+if #KEYS > 1 then
+  local values = redis.call('MGET', unpack(KEYS, 2))
+  for i = 1, #KEYS - 1 do out[i + 2] = values[i] end
+end
+return out
 """
 
 _local_lock = threading.Lock()
@@ -74,21 +80,34 @@ def _redis_client():
     return None
 
 
+def _script(client):
+    script = getattr(client, "_cinema_bucket", None)
+    if script is None:
+        script = client.register_script(_LUA)
+        client._cinema_bucket = script
+    return script
+
+
+def _script_call(key: str, rate: Rate, now: float) -> tuple[list[str], list]:
+    ttl = max(1, math.ceil(rate.capacity / rate.per_second) + 1)
+    return [cache.make_key(f"bucket:{key}")], [rate.capacity, rate.per_second, f"{now:.6f}", ttl]
+
+
+def _script_wait(result) -> float:
+    allowed, wait_ms = result
+    return 0.0 if int(allowed) else int(wait_ms) / 1000
+
+
 def bucket_take(*, key: str, rate: Rate, now: float | None = None) -> float:
     """Spend one token from ``key``'s bucket. Returns 0 when it was there, else
     the seconds until the next token (nothing spent). One Redis round trip."""
     now = time.time() if now is None else now
-    ttl = max(1, math.ceil(rate.capacity / rate.per_second) + 1)
-    raw_key = f"bucket:{key}"
     client = _redis_client()
     if client is not None:
-        full_key = cache.make_key(raw_key)
-        script = getattr(client, "_cinema_bucket", None)
-        if script is None:
-            script = client.register_script(_LUA)
-            client._cinema_bucket = script
-        allowed, wait_ms = script(keys=[full_key], args=[rate.capacity, rate.per_second, f"{now:.6f}", ttl])
-        return 0.0 if int(allowed) else int(wait_ms) / 1000
+        keys, args = _script_call(key, rate, now)
+        return _script_wait(_script(client)(keys=keys, args=args))
+    ttl = max(1, math.ceil(rate.capacity / rate.per_second) + 1)
+    raw_key = f"bucket:{key}"
     with _local_lock:
         tokens, stamp = cache.get(raw_key, (rate.capacity, now))
         tokens = min(rate.capacity, tokens + max(0.0, now - stamp) * rate.per_second)
@@ -97,3 +116,15 @@ def bucket_take(*, key: str, rate: Rate, now: float | None = None) -> float:
             return 0.0
         cache.set(raw_key, (tokens, now), ttl)
         return (1 - tokens) / rate.per_second
+
+
+def get_many_and_take(keys: list[str], *, key: str, rate: Rate) -> tuple[dict, float]:
+    """``cache.get_many(keys)`` and ``bucket_take(key=key, rate=rate)``: one
+    Redis command (cinema.cache.RedisCache.get_many_after), two calls elsewhere."""
+    client = _redis_client()
+    get_many_after = getattr(cache, "get_many_after", None)
+    if client is None or get_many_after is None:
+        return cache.get_many(keys), bucket_take(key=key, rate=rate)
+    script_keys, args = _script_call(key, rate, time.time())
+    values, result = get_many_after(keys, _script(client), script_keys, args, answers=2)
+    return values, _script_wait(result)

@@ -11,4 +11,7 @@ if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
 
     tracing_setup()
 
-application = get_wsgi_application()
+from cinema.readcache import ReadFront  # noqa: E402 (after django.setup())
+
+# Fresh cached anonymous reads are answered before Django's handler (issue 13).
+application = ReadFront(get_wsgi_application())

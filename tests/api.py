@@ -20,3 +20,21 @@ def seat_ids(show, n=None):
 
 def seat_map(client, show):
     return client.get(f"/api/v1/shows/{show.pk}/seats")
+
+
+def wsgi_get(app, path, **headers):
+    """A GET straight into a WSGI application: (status, headers, body)."""
+    from django.test import RequestFactory
+
+    environ = RequestFactory().get(path, headers=headers).environ
+    answer = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        answer.update(status=int(status.split()[0]), headers=dict(response_headers))
+
+    chunks = app(environ, start_response)
+    try:
+        body = b"".join(chunks)
+    finally:
+        getattr(chunks, "close", lambda: None)()
+    return answer["status"], answer["headers"], body

@@ -10,13 +10,15 @@ from pathlib import Path
 import pytest
 import redis
 from django.core.cache import cache
+from rest_framework.throttling import SimpleRateThrottle
 
 from booking.services import booking_confirm, seats_hold, seats_release_all
 from booking.tests.helpers import make_show
 from catalog import services as catalog_services
 from cinema import readcache
 from cinema.cache import RedisCache
-from tests.api import client_for, seat_ids
+from cinema.wsgi import application as django_application
+from tests.api import client_for, seat_ids, wsgi_get
 from tests.factories import MovieFactory, TheatreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -176,18 +178,94 @@ def test_an_unreachable_cache_builds_every_time(monkeypatch, clock):
     readcache._bump_now(["show:1"])  # logged, not raised
 
 
-def test_the_early_middleware_and_the_view_give_the_same_answer(django_assert_num_queries, clock):
+class _Django:
+    """The WSGI app behind a ReadFront, counting the requests that reach it."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, environ, start_response):
+        self.calls += 1
+        return django_application.app(environ, start_response)
+
+
+@pytest.fixture
+def front():
+    django = _Django()
+    wrapped = readcache.ReadFront(django)
+    wrapped.django = django
+    return wrapped
+
+
+def test_the_front_answers_a_fresh_anonymous_read_as_django_does(front, django_assert_num_queries, clock):
     show = make_show("SSSS")
-    anon, with_cookie = client_for(), client_for()
-    with_cookie.cookies["sessionid"] = "not-a-session"  # goes past the middleware to the view
-    built = _map(anon, show)
+    path = f"/api/v1/shows/{show.pk}/seats"
+    status, built_headers, built = wsgi_get(front, path)  # a miss: Django builds and stores it
+    assert status == 200 and front.django.calls == 1
     with django_assert_num_queries(0):
-        early = _map(anon, show)
-    late = _map(with_cookie, show)
-    assert built.content == early.content == late.content
-    assert built["ETag"] == early["ETag"] == late["ETag"]
-    assert early["Cache-Control"] == late["Cache-Control"] == "public, max-age=1"
-    assert "Cookie" in early["Vary"] and "Authorization" in early["Vary"]
+        status, headers, body = wsgi_get(front, path)
+    assert front.django.calls == 1, "answered before Django"
+    assert status == 200 and body == built and headers["ETag"] == built_headers["ETag"]
+    assert headers["Content-Length"] == str(len(body)) and headers["X-Request-ID"]
+    # The same headers as Django's whole stack gives the same answer, but the
+    # page-only ones: CSP (a JSON answer renders nothing) and the request's id.
+    page_only = {"Content-Security-Policy", "X-Request-ID"}
+    assert {k: v for k, v in headers.items() if k not in page_only} == {
+        k: v for k, v in built_headers.items() if k not in page_only
+    }
+    with django_assert_num_queries(0):
+        status, not_modified_headers, body = wsgi_get(front, path, if_none_match=headers["ETag"])
+    assert (status, body, front.django.calls) == (304, b"", 1)
+    assert not_modified_headers["ETag"] == headers["ETag"] and "Content-Type" not in not_modified_headers
+    for other in ("/api/v1/movies", "/api/v1/theatres", f"/api/v1/movies/{show.movie_id}/shows?page=1"):
+        first = wsgi_get(front, other)
+        calls = front.django.calls
+        assert wsgi_get(front, other)[2] == first[2] and front.django.calls == calls, other
+
+
+def test_the_front_leaves_everything_else_to_django(front, settings, clock):
+    show = make_show("SSSS")
+    path = f"/api/v1/shows/{show.pk}/seats"
+    wsgi_get(front, path)
+    passed_on = {
+        "a bearer token": {"authorization": "Bearer not-a-token"},
+        "a session cookie": {"cookie": f"{settings.SESSION_COOKIE_NAME}=abc"},
+        "another origin": {"origin": "https://partner.example.com"},
+        "a host not allowed": {"host": "evil.example.com"},
+    }
+    for why, headers in passed_on.items():
+        calls = front.django.calls
+        status = wsgi_get(front, path, **headers)[0]
+        assert front.django.calls == calls + 1, why
+        assert status != 500, why
+    assert wsgi_get(front, path, host="evil.example.com")[0] == 400  # Django's own DisallowedHost answer
+    calls = front.django.calls
+    readcache._bump_now([f"show:{show.pk}"])  # a write moved the map: Django builds it again
+    assert wsgi_get(front, path)[0] == 200 and front.django.calls == calls + 1
+    wsgi_get(front, path)
+    calls = front.django.calls
+    settings.SECURE_SSL_REDIRECT = True  # plain HTTP goes on to SecurityMiddleware's redirect
+    wsgi_get(front, path)
+    assert front.django.calls == calls + 1
+    settings.SECURE_SSL_REDIRECT = False
+    calls = front.django.calls
+    assert wsgi_get(front, "/api/v1/shows/999999/seats")[0] == 404 and front.django.calls == calls + 1
+
+
+@pytest.mark.parametrize("backend", ["locmem", "redis"])
+def test_the_front_counts_each_hit_once_in_the_anonymous_throttle(backend, request, front, monkeypatch, clock):
+    if backend == "redis":
+        request.getfixturevalue("redis_cache")
+        redis.Redis.from_url(REDIS_URL).script_flush()  # the first command finds no script and loads it
+    cache.clear()
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "anon", "3/min")
+    show = make_show("SSSS")
+    path = f"/api/v1/shows/{show.pk}/seats"
+    assert wsgi_get(front, path)[0] == 200  # a miss, counted once (front or view, not both)
+    assert wsgi_get(front, path)[0] == 200 and front.django.calls == 1  # a hit, counted in the front
+    assert wsgi_get(front, path)[0] == 200 and front.django.calls == 1
+    status, headers, body = wsgi_get(front, path)  # the fourth in a minute: Django answers 429
+    assert status == 429 and front.django.calls == 2 and b"THROTTLED" in body and headers["Retry-After"]
 
 
 def test_an_answer_built_from_a_replica_is_never_given_to_a_poller(clock):
