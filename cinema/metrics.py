@@ -127,8 +127,16 @@ class RequestCpuMiddleware:
 
 
 def request_cpu_count(view: str, seconds: float) -> None:
-    REQUEST_CPU.labels(view=view).inc(seconds)
-    REQUESTS_TIMED.labels(view=view).inc()
+    counters = _request_cpu_counters.get(view)
+    if counters is None:  # labels() takes a lock and builds a key: once per view
+        counters = _request_cpu_counters.setdefault(
+            view, (REQUEST_CPU.labels(view=view), REQUESTS_TIMED.labels(view=view))
+        )
+    counters[0].inc(seconds)
+    counters[1].inc()
+
+
+_request_cpu_counters: dict[str, tuple] = {}
 
 
 # --- computed at scrape time ------------------------------------------------------------

@@ -10,6 +10,7 @@ endpoint share one bucket.
 from django.conf import settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
+from cinema.client_ip import client_ip
 from cinema.token_bucket import Rate, bucket_take
 
 # The WSGI environ key under which the read cache's front (cinema/readcache.py)
@@ -50,6 +51,9 @@ class BucketThrottleMixin:
     written back whole by each request, so its cost grows with the rate (600
     floats per request at 600/min; a crowd behind one address, far more). The
     bucket is one Redis round trip of a few bytes, whatever the rate."""
+
+    def get_ident(self, request):
+        return client_ip(request)  # DRF's rule, without building request.headers
 
     def bucket(self, request, view) -> tuple[str, Rate] | None:
         """The bucket this request is counted in, or None when it is not counted."""

@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 
 # KEYS[1] bucket; ARGV: capacity, refill per second, now (s), ttl (s).
 # Stores "tokens timestamp"; answers {allowed, milliseconds until a token},
@@ -121,10 +121,12 @@ def bucket_take(*, key: str, rate: Rate, now: float | None = None) -> float:
 def get_many_and_take(keys: list[str], *, key: str, rate: Rate) -> tuple[dict, float]:
     """``cache.get_many(keys)`` and ``bucket_take(key=key, rate=rate)``: one
     Redis command (cinema.cache.RedisCache.get_many_after), two calls elsewhere."""
-    client = _redis_client()
-    get_many_after = getattr(cache, "get_many_after", None)
-    if client is None or get_many_after is None:
-        return cache.get_many(keys), bucket_take(key=key, rate=rate)
-    script_keys, args = _script_call(key, rate, time.time())
-    values, result = get_many_after(keys, _script(client), script_keys, args, answers=2)
+    backend = caches[DEFAULT_CACHE_ALIAS]  # looked up once: each use of the proxy looks it up again
+    get_many_after = getattr(backend, "get_many_after", None)
+    if get_many_after is None:
+        return backend.get_many(keys), bucket_take(key=key, rate=rate)
+    client = backend._cache.get_client(write=True)
+    ttl = max(1, math.ceil(rate.capacity / rate.per_second) + 1)
+    args = [rate.capacity, rate.per_second, f"{time.time():.6f}", ttl]
+    values, result = get_many_after(keys, _script(client), [backend.make_key(f"bucket:{key}")], args, answers=2)
     return values, _script_wait(result)
