@@ -296,9 +296,9 @@ class ReadFront:
     from no other origin is sent from here, before Django's middleware, URL
     resolving and view. Django's own code still decides what it can: the
     request is a ``WSGIRequest``, its Host is checked against ALLOWED_HOSTS,
-    the security headers are the ones ``SecurityMiddleware`` sets, and the
-    API's anonymous throttle counts the hit in the same Redis round trip that
-    reads the answer (``token_bucket.get_many_and_take``). Anything else (a
+    the headers are the ones Django's middleware would add (``_stack_headers``),
+    and the API's anonymous throttle counts the hit in the same Redis command
+    that reads the answer (``token_bucket.get_many_and_take``). Anything else (a
     miss, a signed-in viewer, a throttled client, a cross-origin request, a
     plain-HTTP request that SECURE_SSL_REDIRECT sends to HTTPS) goes on to
     Django, where the view builds and stores the answer (``cached_get``).
@@ -368,6 +368,7 @@ def _peek_counted(request, key: str, versions: list[str]) -> Entry | None:
     goes on to Django) unless the answer is fresh and every throttle lets it
     through. The bucket counted here is named in the environ, so the view
     does not count the request again when it goes on (a stale answer)."""
+    from django.contrib.auth.models import AnonymousUser
     from rest_framework.settings import api_settings
     from rest_framework.throttling import AnonRateThrottle
 
@@ -376,8 +377,6 @@ def _peek_counted(request, key: str, versions: list[str]) -> Entry | None:
 
     if ttl_seconds() <= 0:
         return None
-    from django.contrib.auth.models import AnonymousUser
-
     polling = "HTTP_IF_NONE_MATCH" in request.META
     request.user = AnonymousUser()  # what DRF's anonymous throttle asks of a request
     throttles = [cls() for cls in api_settings.DEFAULT_THROTTLE_CLASSES if issubclass(cls, AnonRateThrottle)]
