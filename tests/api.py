@@ -23,7 +23,13 @@ def seat_map(client, show):
 
 
 def wsgi_get(app, path, **headers):
-    """A GET straight into a WSGI application: (status, headers, body)."""
+    """A GET straight into a WSGI application: (status, headers, body).
+
+    As Django's test client does, the database connection is not closed at the
+    start and end of the request (``close_old_connections``): closing it would
+    end the test's transaction on MariaDB, and the rows would outlive the test."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
     from django.test import RequestFactory
 
     environ = RequestFactory().get(path, headers=headers).environ
@@ -32,9 +38,15 @@ def wsgi_get(app, path, **headers):
     def start_response(status, response_headers, exc_info=None):
         answer.update(status=int(status.split()[0]), headers=dict(response_headers))
 
-    chunks = app(environ, start_response)
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     try:
-        body = b"".join(chunks)
+        chunks = app(environ, start_response)
+        try:
+            body = b"".join(chunks)
+        finally:
+            getattr(chunks, "close", lambda: None)()
     finally:
-        getattr(chunks, "close", lambda: None)()
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return answer["status"], answer["headers"], body
