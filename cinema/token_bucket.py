@@ -88,9 +88,14 @@ def _script(client):
     return script
 
 
-def _script_call(key: str, rate: Rate, now: float) -> tuple[list[str], list]:
-    ttl = max(1, math.ceil(rate.capacity / rate.per_second) + 1)
-    return [cache.make_key(f"bucket:{key}")], [rate.capacity, rate.per_second, f"{now:.6f}", ttl]
+def _ttl(rate: Rate) -> int:
+    """How long an idle bucket is kept: until it would be full again, and a second."""
+    return max(1, math.ceil(rate.capacity / rate.per_second) + 1)
+
+
+def _script_call(backend, key: str, rate: Rate, now: float) -> tuple[list[str], list]:
+    """The Lua script's KEYS and ARGV for ``key``'s bucket in ``backend``."""
+    return [backend.make_key(f"bucket:{key}")], [rate.capacity, rate.per_second, f"{now:.6f}", _ttl(rate)]
 
 
 def _script_wait(result) -> float:
@@ -104,9 +109,9 @@ def bucket_take(*, key: str, rate: Rate, now: float | None = None) -> float:
     now = time.time() if now is None else now
     client = _redis_client()
     if client is not None:
-        keys, args = _script_call(key, rate, now)
+        keys, args = _script_call(cache, key, rate, now)
         return _script_wait(_script(client)(keys=keys, args=args))
-    ttl = max(1, math.ceil(rate.capacity / rate.per_second) + 1)
+    ttl = _ttl(rate)
     raw_key = f"bucket:{key}"
     with _local_lock:
         tokens, stamp = cache.get(raw_key, (rate.capacity, now))
@@ -125,8 +130,7 @@ def get_many_and_take(keys: list[str], *, key: str, rate: Rate) -> tuple[dict, f
     get_many_after = getattr(backend, "get_many_after", None)
     if get_many_after is None:
         return backend.get_many(keys), bucket_take(key=key, rate=rate)
-    client = backend._cache.get_client(write=True)
-    ttl = max(1, math.ceil(rate.capacity / rate.per_second) + 1)
-    args = [rate.capacity, rate.per_second, f"{time.time():.6f}", ttl]
-    values, result = get_many_after(keys, _script(client), [backend.make_key(f"bucket:{key}")], args, answers=2)
+    script_keys, args = _script_call(backend, key, rate, time.time())
+    script = _script(backend._cache.get_client(write=True))
+    values, result = get_many_after(keys, script, script_keys, args, answers=2)
     return values, _script_wait(result)
