@@ -108,7 +108,7 @@ class RequestCpuMiddleware:
     """Counts each request's CPU (its thread's, so threads do not blur it)
     under its view: the mean CPU per request by endpoint is the ratio of the
     two counters (bench/run.py reports it for the crowd). Read-cache hits
-    never reach Django: cinema.readcache's front counts them, as "… (cached)"."""
+    never reach Django: cinema.readfront counts them, as "… (cached)"."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -21,13 +21,16 @@ one, so the versions a client sees never step back; docs/scaling.md).
 With the cache down, reads are built from the database every time.
 Holding and booking never read this cache: they decide on locked rows.
 
+Fresh answers to viewers without credentials are sent before Django's
+handler by ``cinema.readfront.ReadFront``; everything else through the
+views' ``cached_get``.
+
 The versions and answers live in ``CACHES["default"]`` (Redis in production;
 see docs/performance.md), so every worker and node shares them.
 """
 
 import functools
 import hashlib
-import io
 import logging
 import re
 import time
@@ -35,7 +38,6 @@ from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.signals import setting_changed
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
@@ -145,7 +147,7 @@ def route(request) -> tuple[str, list[str], str] | None:
 # --------------------------------------------------------------------------
 # answers
 # --------------------------------------------------------------------------
-def _keys(key: str, versions: list[str]) -> tuple[list[str], str]:
+def entry_keys(key: str, versions: list[str]) -> tuple[list[str], str]:
     return [VERSION_PREFIX + v for v in versions], ENTRY_PREFIX + hashlib.blake2b(
         key.encode(), digest_size=16
     ).hexdigest()
@@ -158,17 +160,17 @@ def _servable(entry: Entry, polling: bool) -> bool:
 def entry_peek(*, key: str, versions: list[str], polling: bool = False) -> Entry | None:
     """The stored answer if fresh, else None (no build). ``polling``: the
     client sent If-None-Match, so an answer built from a replica will not do."""
-    version_keys, entry_key = _keys(key, versions)
+    version_keys, entry_key = entry_keys(key, versions)
     if ttl_seconds() <= 0:
         return None
     try:
         got = cache.get_many([*version_keys, entry_key])
     except Exception:
         return None
-    return _fresh(got, version_keys, entry_key, polling)
+    return entry_fresh(got, version_keys, entry_key, polling)
 
 
-def _fresh(got: dict, version_keys: list[str], entry_key: str, polling: bool) -> Entry | None:
+def entry_fresh(got: dict, version_keys: list[str], entry_key: str, polling: bool) -> Entry | None:
     """The answer in ``got`` (what get_many read) if it is still fresh."""
     stored = got.get(entry_key)
     if stored is not None:
@@ -184,7 +186,7 @@ def entry_get(*, key: str, versions: list[str], build, polling: bool = False) ->
     None for an answer not to store) stored under the versions read *before*
     building: a write that commits meanwhile moves them, so a build that saw
     the old rows is never served past it."""
-    version_keys, entry_key = _keys(key, versions)
+    version_keys, entry_key = entry_keys(key, versions)
     ttl = ttl_seconds()
     try:
         got = cache.get_many([*version_keys, entry_key]) if ttl > 0 else None
@@ -194,7 +196,7 @@ def entry_get(*, key: str, versions: list[str], build, polling: bool = False) ->
     if got is None:
         return build()
     current = tuple(got.get(k) for k in version_keys)
-    entry = _fresh(got, version_keys, entry_key, polling)
+    entry = entry_fresh(got, version_keys, entry_key, polling)
     if entry is not None:
         return entry
     entry = build()
@@ -288,148 +290,6 @@ def cached_get(*, when=None, vary=VARY):
         return wrapper
 
     return decorator
-
-
-class ReadFront:
-    """WSGI, around Django's handler (cinema/wsgi.py): a fresh cached answer to
-    a GET without credentials (no Authorization header, no session cookie) and
-    from no other origin is sent from here, before Django's middleware, URL
-    resolving and view. Django's own code still decides what it can: the
-    request is a ``WSGIRequest``, its Host is checked against ALLOWED_HOSTS,
-    the headers are the ones Django's middleware would add (``_stack_headers``),
-    and the API's anonymous throttle counts the hit in the same Redis command
-    that reads the answer (``token_bucket.get_many_and_take``). Anything else (a
-    miss, a signed-in viewer, a throttled client, a cross-origin request, a
-    plain-HTTP request that SECURE_SSL_REDIRECT sends to HTTPS) goes on to
-    Django, where the view builds and stores the answer (``cached_get``).
-
-    A hit is logged and counted as any request is (``cinema.request``'s access
-    line, ``cinema_request_cpu_seconds_total{view="… (cached)"}``); it is not
-    in django-prometheus's request metrics, which only see what reaches Django."""
-
-    def __init__(self, app):
-        self.app = app
-
-    def __call__(self, environ, start_response):
-        if (
-            environ.get("REQUEST_METHOD") == "GET"
-            and "HTTP_AUTHORIZATION" not in environ
-            and "HTTP_ORIGIN" not in environ
-        ):
-            served = _front_serve(environ, start_response)
-            if served is not None:
-                return served
-        return self.app(environ, start_response)
-
-
-def _front_serve(environ, start_response):
-    from django.core.exceptions import DisallowedHost
-    from django.core.handlers.wsgi import WSGIRequest
-
-    from cinema import metrics, request_id
-
-    started, cpu = time.perf_counter(), time.thread_time()
-    request = WSGIRequest(environ)
-    if settings.SESSION_COOKIE_NAME in request.COOKIES:
-        return None
-    spec = route(request)
-    if spec is None:
-        return None
-    try:
-        request.get_host()  # ALLOWED_HOSTS, as Django checks it
-    except DisallowedHost:
-        return None
-    secure = request.is_secure()
-    if settings.SECURE_SSL_REDIRECT and not secure:
-        return None
-    key, versions, cache_control = spec
-    entry = _peek_counted(request, key, versions)
-    if entry is None:
-        return None
-    not_modified = etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), entry.etag)
-    headers = answer_headers(entry, cache_control, not_modified=not_modified)
-    if not not_modified:
-        headers += [("Content-Type", entry.content_type), ("Content-Length", str(len(entry.body)))]
-    rid = request_id.sanitize(environ.get("HTTP_X_REQUEST_ID"))
-    headers += [*_stack_headers(secure), (request_id.HEADER, rid)]
-    start_response("304 Not Modified" if not_modified else "200 OK", headers)
-    token = request_id._current.set(rid)  # for the access line
-    try:
-        request_id.access_log(request, 304 if not_modified else 200, started)
-    finally:
-        request_id._current.reset(token)
-    metrics.request_cpu_count(f"{request.readcache_view} (cached)", time.thread_time() - cpu)
-    return [b""] if not_modified else [entry.body]
-
-
-def _peek_counted(request, key: str, versions: list[str]) -> Entry | None:
-    """``entry_peek``, with the API's anonymous throttles counting the request
-    (the first bucket throttle in the same Redis command). None (the request
-    goes on to Django) unless the answer is fresh and every throttle lets it
-    through. The bucket counted here is named in the environ, so the view
-    does not count the request again when it goes on (a stale answer)."""
-    from django.contrib.auth.models import AnonymousUser
-    from rest_framework.settings import api_settings
-    from rest_framework.throttling import AnonRateThrottle
-
-    from cinema.throttling import COUNTED, BucketThrottleMixin
-    from cinema.token_bucket import get_many_and_take
-
-    if ttl_seconds() <= 0:
-        return None
-    polling = "HTTP_IF_NONE_MATCH" in request.META
-    request.user = AnonymousUser()  # what DRF's anonymous throttle asks of a request
-    throttles = [cls() for cls in api_settings.DEFAULT_THROTTLE_CLASSES if issubclass(cls, AnonRateThrottle)]
-    bucket = throttles[0].bucket(request, None) if throttles and isinstance(throttles[0], BucketThrottleMixin) else None
-    if bucket is None:
-        entry = entry_peek(key=key, versions=versions, polling=polling)
-    else:
-        throttles = throttles[1:]
-        version_keys, entry_key = _keys(key, versions)
-        try:
-            got, wait = get_many_and_take([*version_keys, entry_key], key=bucket[0], rate=bucket[1])
-        except Exception:
-            return None
-        if wait:
-            return None
-        request.META[COUNTED] = bucket[0]
-        entry = _fresh(got, version_keys, entry_key, polling)
-    if entry is None or not all(t.allow_request(request, None) for t in throttles):
-        return None
-    return entry
-
-
-@functools.lru_cache(maxsize=2)
-def _stack_headers(secure: bool) -> tuple[tuple[str, str], ...]:
-    """What Django's middleware adds to an API answer to a request without an
-    Origin (security headers, HSTS only over HTTPS, X-Frame-Options, the Vary
-    of CORS), from the middleware's own code: once per process and scheme."""
-    from corsheaders.middleware import CorsMiddleware
-    from django.core.handlers.wsgi import WSGIRequest
-    from django.middleware.clickjacking import XFrameOptionsMiddleware
-    from django.middleware.security import SecurityMiddleware
-
-    class Request(WSGIRequest):
-        def is_secure(self):
-            return secure
-
-    request = Request({"REQUEST_METHOD": "GET", "PATH_INFO": "/api/v1/", "wsgi.input": io.BytesIO()})
-    response = HttpResponse()
-    patch_vary_headers(response, VARY)
-    for add_headers in (
-        SecurityMiddleware(lambda request: None).process_response,
-        XFrameOptionsMiddleware(lambda request: None).process_response,
-        CorsMiddleware(lambda request: None).add_response_headers,
-    ):
-        response = add_headers(request, response)
-    return tuple((h, v) for h, v in response.items() if h != "Content-Type")
-
-
-def _clear_stack_headers(**kwargs) -> None:
-    _stack_headers.cache_clear()
-
-
-setting_changed.connect(_clear_stack_headers, dispatch_uid="cinema.readcache.stack_headers")
 
 
 # --------------------------------------------------------------------------

@@ -431,6 +431,6 @@ if len(DATABASES) > 1:
 # gunicorn thread is answered 503 + Retry-After at once (cinema/overload.py); 0 = off.
 MIDDLEWARE.insert(0, "cinema.overload.ShedLoadMiddleware")
 # Fresh cached reads for viewers without credentials are answered before Django's
-# handler: cinema.readcache.ReadFront, around the WSGI application (cinema/wsgi.py).
+# handler: cinema.readfront.ReadFront, around the WSGI application (cinema/wsgi.py).
 OVERLOAD_MAX_WAIT_SECONDS = env.float("OVERLOAD_MAX_WAIT_SECONDS", default=3.0)
 OVERLOAD_RETRY_AFTER = env.int("OVERLOAD_RETRY_AFTER", default=2)

@@ -13,7 +13,7 @@ from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, User
 from cinema.client_ip import client_ip
 from cinema.token_bucket import Rate, bucket_take
 
-# The WSGI environ key under which the read cache's front (cinema/readcache.py)
+# The WSGI environ key under which the read cache's front (cinema/readfront.py)
 # names the bucket it already took this request's token from.
 COUNTED = "cinema.throttle.counted"
 
@@ -67,7 +67,7 @@ class BucketThrottleMixin:
     def allow_request(self, request, view):
         bucket = self.bucket(request, view)
         if bucket is None or request.META.get(COUNTED) == bucket[0]:
-            return True  # not counted, or already counted by cinema.readcache.ReadFront
+            return True  # not counted, or already counted by cinema.readfront.ReadFront
         self._wait = bucket_take(key=bucket[0], rate=bucket[1])
         return self._wait == 0
 

@@ -11,7 +11,9 @@ if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
 
     tracing_setup()
 
-from cinema.readcache import ReadFront  # noqa: E402 (after django.setup())
+django_application = get_wsgi_application()  # sets Django up
+
+from cinema.readfront import ReadFront  # noqa: E402 (needs the apps loaded)
 
 # Fresh cached anonymous reads are answered before Django's handler (issue 13).
-application = ReadFront(get_wsgi_application())
+application = ReadFront(django_application)

@@ -15,7 +15,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from booking.services import booking_confirm, seats_hold, seats_release_all
 from booking.tests.helpers import make_show
 from catalog import services as catalog_services
-from cinema import readcache
+from cinema import readcache, readfront
 from cinema.cache import RedisCache
 from cinema.wsgi import application as django_application
 from tests.api import client_for, seat_ids, wsgi_get
@@ -192,7 +192,7 @@ class _Django:
 @pytest.fixture
 def front():
     django = _Django()
-    wrapped = readcache.ReadFront(django)
+    wrapped = readfront.ReadFront(django)
     wrapped.django = django
     return wrapped
 
