@@ -119,6 +119,41 @@ def test_deactivated_user_tokens_stop_working(user):
     assert r.status_code == 401
 
 
+def test_a_token_already_verified_still_answers_to_its_user_and_its_expiry(user, monkeypatch):
+    """accounts.authentication checks a token's signature once per process:
+    the user is still read on every request, and the expiry checked again."""
+    from datetime import timedelta
+
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from accounts import authentication
+
+    token = AccessToken.for_user(user)
+    token.set_exp(lifetime=timedelta(minutes=5))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert client.get("/api/v1/me").status_code == 200
+    assert str(token).encode() in authentication._VERIFIED
+    # A copy with its signature changed is not the verified token.
+    forged = APIClient()
+    forged.credentials(HTTP_AUTHORIZATION=f"Bearer {str(token)[:-4]}AAAA")
+    assert forged.get("/api/v1/me").status_code == 401
+    # Five minutes on, the same bytes are an expired token.
+    later = authentication.aware_utcnow() + timedelta(minutes=6)
+    monkeypatch.setattr(authentication, "aware_utcnow", lambda: later)
+    monkeypatch.setattr("rest_framework_simplejwt.tokens.aware_utcnow", lambda: later)
+    r = client.get("/api/v1/me")
+    assert r.status_code == 401 and r.json()["error"]["code"] == "NOT_AUTHENTICATED"
+    assert str(token).encode() not in authentication._VERIFIED
+    monkeypatch.undo()
+    # Still valid, but its user was switched off: the user is read every time.
+    fresh = APIClient()
+    fresh.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+    assert fresh.get("/api/v1/me").status_code == 200
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert fresh.get("/api/v1/me").status_code == 401
+
+
 def test_deleted_user_refresh_is_401_not_500(user):
     refresh = _login(APIClient(), user.email).json()["refresh"]
     User.objects.filter(pk=user.pk).delete()
