@@ -21,9 +21,10 @@ one, so the versions a client sees never step back; docs/scaling.md).
 With the cache down, reads are built from the database every time.
 Holding and booking never read this cache: they decide on locked rows.
 
-Fresh answers to viewers without credentials are sent before Django's
-handler by ``cinema.readfront.ReadFront``; everything else through the
-views' ``cached_get``.
+Fresh answers to viewers without credentials, and the signed-in seat map
+(the shared map with the viewer's own holds merged in: ``SIGNED_IN``), are
+sent before Django's handler by ``cinema.readfront.ReadFront``; everything
+else through the views (``cached_get``).
 
 The versions and answers live in ``CACHES["default"]`` (Redis in production;
 see docs/performance.md), so every worker and node shares them.
@@ -140,8 +141,28 @@ def route(request) -> tuple[str, list[str], str] | None:
         match = pattern.match(request.path_info)
         if match:
             request.readcache_view = name  # what cinema.metrics counts a cache hit under
+            request.readcache_args = match.groups()
             return spec(match, request)
     return None
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """How a route's shared answer becomes a signed-in viewer's:
+    ``answer(request, shared entry, *the path's groups) -> Entry`` (the view
+    calls it too), sent with ``cache_control``."""
+
+    answer: object
+    cache_control: str
+
+
+# view name -> SignedIn, for the routes whose signed-in answer is built from
+# the shared one (registered by the app that owns the view, in its ready()).
+SIGNED_IN: dict[str, SignedIn] = {}
+
+
+def signed_in_register(view_name: str, answer, *, cache_control: str) -> None:
+    SIGNED_IN[view_name] = SignedIn(answer, cache_control)
 
 
 # --------------------------------------------------------------------------

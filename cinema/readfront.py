@@ -1,7 +1,8 @@
 """Cached reads answered before Django: ``ReadFront`` wraps the WSGI application
 (cinema/wsgi.py) and sends a fresh answer from the read cache
-(cinema/readcache.py) to a viewer without credentials, with no middleware,
-URL resolving or view. docs/performance.md has what it costs and saves."""
+(cinema/readcache.py) to a viewer without credentials, or to a signed-in one
+where the route says how (the seat map), with no middleware, URL resolving or
+view. docs/performance.md has what it costs and saves."""
 
 import functools
 import io
@@ -10,15 +11,18 @@ import time
 from corsheaders.middleware import CorsMiddleware
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core import signals
 from django.core.exceptions import DisallowedHost
-from django.core.handlers.wsgi import WSGIRequest
+from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
 from django.core.signals import setting_changed
 from django.http import HttpResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.utils.cache import patch_vary_headers
+from rest_framework.exceptions import APIException
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
+from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from cinema import metrics, readcache, request_id
 from cinema.throttling import COUNTED, BucketThrottleMixin
@@ -27,16 +31,20 @@ from cinema.token_bucket import get_many_and_take
 
 class ReadFront:
     """WSGI, around Django's handler (cinema/wsgi.py): a fresh cached answer to
-    a GET without credentials (no Authorization header, no session cookie) and
-    from no other origin is sent from here, before Django's middleware, URL
-    resolving and view. Django's own code still decides what it can: the
-    request is a ``WSGIRequest``, its Host is checked against ALLOWED_HOSTS,
-    the headers are the ones Django's middleware would add (``_stack_headers``),
-    and the API's anonymous throttle counts the hit in the same Redis command
-    that reads the answer (``token_bucket.get_many_and_take``). Anything else (a
-    miss, a signed-in viewer, a throttled client, a cross-origin request, a
-    plain-HTTP request that SECURE_SSL_REDIRECT sends to HTTPS) goes on to
-    Django, where the view builds and stores the answer (``cached_get``).
+    a GET from no other origin and with no session cookie is sent from here,
+    before Django's middleware, URL resolving and view, to a viewer without
+    credentials, and to a viewer with a bearer token where the route has a
+    signed-in answer built from the shared one (``readcache.SIGNED_IN``: the
+    seat map with the viewer's holds merged in). Django's own code still
+    decides what it can: the request is a ``WSGIRequest``, its Host is
+    checked against ALLOWED_HOSTS, the token is checked and its user read by
+    the API's own authentication class, the headers are the ones Django's
+    middleware would add (``_stack_headers``), and the API's throttle counts
+    the hit in the same Redis command that reads the answer
+    (``token_bucket.get_many_and_take``). Anything else (a miss, a bad token,
+    a throttled client, a cross-origin request, a plain-HTTP request that
+    SECURE_SSL_REDIRECT sends to HTTPS) goes on to Django, where the view
+    builds and stores the answer (``cached_get``) or says what is wrong.
 
     A hit is logged and counted as any request is (``cinema.request``'s access
     line, ``cinema_request_cpu_seconds_total{view="… (cached)"}``); it is not
@@ -46,11 +54,7 @@ class ReadFront:
         self.app = app
 
     def __call__(self, environ, start_response):
-        if (
-            environ.get("REQUEST_METHOD") == "GET"
-            and "HTTP_AUTHORIZATION" not in environ
-            and "HTTP_ORIGIN" not in environ
-        ):
+        if environ.get("REQUEST_METHOD") == "GET" and "HTTP_ORIGIN" not in environ:
             served = _front_serve(environ, start_response)
             if served is not None:
                 return served
@@ -65,6 +69,11 @@ def _front_serve(environ, start_response):
     spec = readcache.route(request)
     if spec is None:
         return None
+    signed_in = None
+    if "HTTP_AUTHORIZATION" in environ:
+        signed_in = readcache.SIGNED_IN.get(request.readcache_view)
+        if signed_in is None:
+            return None
     try:
         request.get_host()  # ALLOWED_HOSTS, as Django checks it
     except DisallowedHost:
@@ -73,7 +82,12 @@ def _front_serve(environ, start_response):
     if settings.SECURE_SSL_REDIRECT and not secure:
         return None
     key, versions, cache_control = spec
-    entry = _peek_counted(request, key, versions)
+    if signed_in is None:
+        request.user = AnonymousUser()  # what DRF's anonymous throttle asks of a request
+        entry = _peek_counted(request, key, versions)
+    else:
+        entry = _signed_in_answer(request, key, versions, signed_in)
+        cache_control = signed_in.cache_control
     if entry is None:
         return None
     not_modified = readcache.etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), entry.etag)
@@ -92,19 +106,52 @@ def _front_serve(environ, start_response):
     return [b""] if not_modified else [entry.body]
 
 
-def _peek_counted(request, key: str, versions: list[str]) -> readcache.Entry | None:
-    """``entry_peek``, with the API's anonymous throttles counting the request
-    (the first bucket throttle in the same Redis command). None (the request
-    goes on to Django) unless the answer is fresh and every throttle lets it
-    through. The bucket counted here is named in the environ, so the view
-    does not count the request again when it goes on (a stale answer)."""
+def _signed_in_answer(request, key: str, versions: list[str], signed_in) -> readcache.Entry | None:
+    """The signed-in viewer's answer, or None (the request goes on to Django):
+    the bearer token checked and its user read by the API's first
+    authentication class (simplejwt's), the user's throttle counted, then
+    ``signed_in.answer`` on the fresh shared answer. The database is used, so
+    its connections are looked after as Django's handler does (the
+    request_started and request_finished signals)."""
+    authenticators = api_settings.DEFAULT_AUTHENTICATION_CLASSES
+    if not authenticators or not issubclass(authenticators[0], JWTAuthentication):
+        return None
+    signals.request_started.send(sender=WSGIHandler, environ=request.environ)
+    try:
+        try:
+            authenticated = authenticators[0]().authenticate(request)
+        except APIException:
+            return None  # Django answers it (401)
+        if authenticated is None:
+            return None
+        request.user, request.auth = authenticated
+        entry = _peek_counted(request, key, versions, polling=True)  # signed in: never a replica's map
+        return None if entry is None else signed_in.answer(request, entry, *request.readcache_args)
+    finally:
+        signals.request_finished.send(sender=WSGIHandler)
+
+
+def _peek_counted(request, key: str, versions: list[str], *, polling: bool = False) -> readcache.Entry | None:
+    """``entry_peek``, with the API's throttles counting the request: the
+    first bucket throttle that counts it in the same Redis command (for a
+    viewer without credentials the anonymous throttles only). None (the
+    request goes on to Django) unless the answer is fresh and every throttle
+    lets it through. The bucket counted here is named in the environ, so the
+    view does not count the request again when it goes on (a stale answer).
+    ``polling``: as entry_peek's, also when the client sent If-None-Match."""
     if readcache.ttl_seconds() <= 0:
         return None
-    polling = "HTTP_IF_NONE_MATCH" in request.META
-    request.user = AnonymousUser()  # what DRF's anonymous throttle asks of a request
-    throttles = [cls() for cls in api_settings.DEFAULT_THROTTLE_CLASSES if issubclass(cls, AnonRateThrottle)]
-    first = throttles.pop(0) if throttles and isinstance(throttles[0], BucketThrottleMixin) else None
-    bucket = first.bucket(request, None) if first is not None else None
+    polling = polling or "HTTP_IF_NONE_MATCH" in request.META
+    anonymous = not request.user.is_authenticated
+    throttles = [
+        cls() for cls in api_settings.DEFAULT_THROTTLE_CLASSES if not anonymous or issubclass(cls, AnonRateThrottle)
+    ]
+    bucket = None
+    for throttle in throttles:
+        bucket = throttle.bucket(request, None) if isinstance(throttle, BucketThrottleMixin) else None
+        if bucket is not None:
+            throttles.remove(throttle)
+            break
     if bucket is None:
         entry = readcache.entry_peek(key=key, versions=versions, polling=polling)
     else:

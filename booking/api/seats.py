@@ -3,6 +3,7 @@ cheap queries, ETag / 304), and holding and releasing seats through
 booking.services.holds."""
 
 import json
+from dataclasses import replace
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
@@ -59,22 +60,9 @@ class ShowSeatListApi(APIView):
         return readcache.entry_get(key=key, versions=versions, build=build, polling=polling)
 
     def _mine(self, request, show_id):
-        """The shared map with the viewer's own holds merged in: one indexed
-        query for them (hand-written: booking/sql.py), so polling stays one cache read per show, not a map
-        build per viewer."""
         shared = self._shared(request, show_id, polling=True)  # signed in: never a replica's map
-        now = timezone.now()
-        mine = {pk: utc_iso(until) for pk, until in sql.held_by_sql(show_id=show_id, user=request.user, now=now)}
-        if not mine:
-            entry = shared
-        else:
-            seats = json.loads(shared.body)
-            for seat in seats:
-                if seat["id"] in mine:
-                    seat.update(status=SeatStatus.LOCKED, mine=True, expires_at=mine[seat["id"]])
-            body = json.dumps(seats, separators=(",", ":"), ensure_ascii=False).encode()
-            entry = readcache.entry_from_bytes(body, shared.content_type)
-        return readcache.respond(request, entry, cache_control="private, no-cache", vary=("Authorization", "Cookie"))
+        entry = seat_map_signed_in(request, shared, show_id)
+        return readcache.respond(request, entry, cache_control=SIGNED_IN_CACHE_CONTROL, vary=readcache.VARY)
 
     def _build(self, request, show_id):
         show = get_object_or_404(Show.objects.filter(movie__is_active=True), pk=show_id)
@@ -85,6 +73,26 @@ class ShowSeatListApi(APIView):
             seat["price"] = price_text[seat["type"]]
             seat["currency"] = currency
         return Response(seats)
+
+
+SIGNED_IN_CACHE_CONTROL = "private, no-cache"
+
+
+def seat_map_signed_in(request, shared: readcache.Entry, show_id) -> readcache.Entry:
+    """The shared map with the signed-in viewer's own holds merged in: one
+    indexed query for them (hand-written: booking/sql.py), so polling stays
+    one cache read per show, not a map build per viewer. The view and
+    cinema.readfront (registered in booking.apps) both answer with it."""
+    now = timezone.now()
+    mine = {pk: utc_iso(until) for pk, until in sql.held_by_sql(show_id=int(show_id), user=request.user, now=now)}
+    if not mine:
+        return shared
+    seats = json.loads(shared.body)
+    for seat in seats:
+        if seat["id"] in mine:
+            seat.update(status=SeatStatus.LOCKED, mine=True, expires_at=mine[seat["id"]])
+    body = json.dumps(seats, separators=(",", ":"), ensure_ascii=False).encode()
+    return replace(readcache.entry_from_bytes(body, shared.content_type), headers=shared.headers)
 
 
 # --------------------------------------------------------------------------

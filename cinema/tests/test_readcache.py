@@ -2,6 +2,7 @@
 versions after commit, a lost bump is stale at most READ_CACHE_SECONDS, and the
 versions are shared across processes through real Redis (db 9)."""
 
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import pytest
 import redis
 from django.core.cache import cache
 from rest_framework.throttling import SimpleRateThrottle
+from rest_framework_simplejwt.tokens import AccessToken
 
 from booking.services import booking_confirm, seats_hold, seats_release_all
 from booking.tests.helpers import make_show
@@ -250,6 +252,74 @@ def test_the_front_leaves_everything_else_to_django(front, settings, clock):
     settings.SECURE_SSL_REDIRECT = False
     calls = front.django.calls
     assert wsgi_get(front, "/api/v1/shows/999999/seats")[0] == 404 and front.django.calls == calls + 1
+
+
+def _bearer(user) -> dict:
+    return {"authorization": f"Bearer {AccessToken.for_user(user)}"}
+
+
+def test_the_front_answers_a_signed_in_seat_map_as_django_does(front, django_assert_num_queries, clock):
+    show = make_show("SSSS")
+    ids = seat_ids(show)
+    me, other = UserFactory(), UserFactory()
+    seats_hold(user=me, show=show, seat_ids=ids[:1])
+    seats_hold(user=other, show=show, seat_ids=ids[1:2])
+    path = f"/api/v1/shows/{show.pk}/seats"
+    wsgi_get(front, path)  # a miss: Django builds and stores the shared map
+    assert front.django.calls == 1
+    page_only = {"Content-Security-Policy", "X-Request-ID"}
+    for viewer in (me, other, UserFactory()):
+        whole_stack = wsgi_get(django_application.app, path, **_bearer(viewer))
+        with django_assert_num_queries(2):  # the token's user, the viewer's own holds
+            status, headers, body = wsgi_get(front, path, **_bearer(viewer))
+        assert front.django.calls == 1, "answered before Django"
+        assert (status, body) == (whole_stack[0], whole_stack[2]) == (200, body)
+        assert {k: v for k, v in headers.items() if k not in page_only} == {
+            k: v for k, v in whole_stack[1].items() if k not in page_only
+        }
+        assert headers["Cache-Control"] == "private, no-cache"
+        status, not_modified, empty = wsgi_get(front, path, if_none_match=headers["ETag"], **_bearer(viewer))
+        assert (status, empty, front.django.calls) == (304, b"", 1)
+    seats = {s["id"]: s for s in json.loads(wsgi_get(front, path, **_bearer(me))[2])}
+    assert seats[ids[0]]["mine"] and seats[ids[0]]["status"] == "LOCKED" and seats[ids[0]]["expires_at"]
+    assert not seats[ids[1]]["mine"] and seats[ids[1]]["status"] == "LOCKED" and seats[ids[1]]["expires_at"] is None
+
+
+def test_the_front_leaves_other_signed_in_reads_to_django(front, clock):
+    show = make_show("SSSS")
+    me = UserFactory()
+    path = f"/api/v1/shows/{show.pk}/seats"
+    wsgi_get(front, path)
+    wsgi_get(front, "/api/v1/movies")
+    passed_on = {
+        "a token that is not one": (path, {"authorization": "Bearer not-a-token"}, 401),
+        "another kind of credentials": (path, {"authorization": "Basic bWU6cHc="}, 200),
+        "a list with no signed-in answer": ("/api/v1/movies", _bearer(me), 200),
+        "no such show": ("/api/v1/shows/999999/seats", _bearer(me), 404),
+    }
+    for why, (where, headers, expected) in passed_on.items():
+        calls = front.django.calls
+        assert wsgi_get(front, where, **headers)[0] == expected, why
+        assert front.django.calls == calls + 1, why
+    UserFactory._meta.model.objects.filter(pk=me.pk).update(is_active=False)
+    calls = front.django.calls
+    assert wsgi_get(front, path, **_bearer(me))[0] == 401 and front.django.calls == calls + 1
+
+
+def test_the_front_counts_a_signed_in_hit_once_in_the_user_throttle(front, monkeypatch, clock):
+    cache.clear()
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "user", "3/min")
+    show = make_show("SSSS")
+    me = UserFactory()
+    path = f"/api/v1/shows/{show.pk}/seats"
+    assert wsgi_get(front, path, **_bearer(me))[0] == 200  # a miss: the view counts it
+    assert wsgi_get(front, path, **_bearer(me))[0] == 200 and front.django.calls == 1
+    assert wsgi_get(front, path, **_bearer(me))[0] == 200 and front.django.calls == 1
+    status, headers, body = wsgi_get(front, path, **_bearer(me))  # the fourth in a minute
+    assert status == 429 and front.django.calls == 2 and b"THROTTLED" in body and headers["Retry-After"]
+    assert (
+        wsgi_get(front, path, **_bearer(UserFactory()))[0] == 200 and front.django.calls == 2
+    )  # another user's bucket
 
 
 @pytest.mark.parametrize("backend", ["locmem", "redis"])
