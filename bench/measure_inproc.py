@@ -213,3 +213,76 @@ def test_profile_hold(request):
         stats.print_callers(os.environ["MEASURE_CALLERS"])
     else:
         stats.print_stats(int(os.environ.get("MEASURE_LINES", "45")))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_split(request, monkeypatch):
+    """Where a request's CPU goes, without a profiler's distortion:
+    MEASURE_SPLIT="booking.services:seats_hold_best,rest_framework.views:APIView.initial"
+    wraps each (module:attribute, a class's method too) with a thread-CPU
+    timer and prints its mean per call beside the whole requests'
+    (MEASURE_PROFILE picks hold, book or pay; default hold)."""
+    import importlib
+
+    names = [n for n in os.environ.get("MEASURE_SPLIT", "").split(",") if n]
+    if not names:
+        pytest.skip("set MEASURE_SPLIT")
+    spent: dict[str, list[float]] = {}
+    active = []  # non-empty while the chosen request runs
+
+    def timed(name, fn):
+        def wrapper(*args, **kwargs):
+            if not active:
+                return fn(*args, **kwargs)
+            t = time.thread_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent.setdefault(name, []).append(time.thread_time() - t)
+
+        return wrapper
+
+    for name in names:
+        module, _, attr = name.partition(":")
+        owner = importlib.import_module(module)
+        *path, last = attr.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        monkeypatch.setattr(owner, last, timed(name, getattr(owner, last)))
+    which = os.environ.get("MEASURE_PROFILE", "hold")
+    show, clients = request.getfixturevalue("rush_show")
+    whole = []
+    for client in clients:
+        active[:] = [1] if which == "hold" else []
+        t = time.thread_time()
+        r = client.post(f"/api/v1/shows/{show.pk}/holds", {"quantity": 2}, content_type="application/json")
+        if which == "hold":
+            whole.append(time.thread_time() - t)
+            active.clear()
+        if r.status_code != 201:
+            continue
+        active[:] = [1] if which == "book" else []
+        t = time.thread_time()
+        r = client.post(
+            "/api/v1/bookings",
+            {"show_id": show.pk, "seat_ids": [s["id"] for s in r.json()["seats"]]},
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        )
+        if which == "book":
+            whole.append(time.thread_time() - t)
+        active[:] = [1] if which == "pay" else []
+        t = time.thread_time()
+        client.post(
+            f"/api/v1/orders/{r.json()['id']}/confirm-payment",
+            {"card_number": "4242 4242 4242 4242"},
+            content_type="application/json",
+        )
+        if which == "pay":
+            whole.append(time.thread_time() - t)
+        active.clear()
+    print(f"\n{which}: {statistics.median(whole) * 1000:.2f} ms median per request, n={len(whole)}")
+    for name in names:
+        values = spent.get(name, [])
+        if values:
+            print(f"  {name:70s} {statistics.median(values) * 1000:6.3f} ms median  x{len(values) / len(whole):.1f} per request")

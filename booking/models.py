@@ -198,9 +198,10 @@ class Booking(models.Model):
         )
 
     def line_list(self) -> list:
-        """The booking's lines: the ones booking_confirm created them with when
-        it hands the booking back (``created_lines``, no query), else the
-        prefetched or queried ones."""
+        """The booking's lines: ``created_lines`` when the booking came with
+        them (booking_confirm hands back the ones it created;
+        booking.selectors.order_of_user reads them), else the prefetched or
+        queried ones."""
         created = self.__dict__.get("created_lines")
         return created if created is not None else list(self.lines.all())
 

@@ -9,8 +9,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from booking import sql
-from booking.models import Booking, SeatStatus, ShowSeat, hold_expired
+from booking.models import Booking, BookingSeat, SeatStatus, ShowSeat, hold_expired
 from catalog.models import Show
+from cinema.prepared import Prepared
 
 # Columns of one seat-map row, in the order seat_map_for_show reads them.
 _SEAT_COLUMNS = (
@@ -137,6 +138,28 @@ def bookings_for_user(*, user):
         .prefetch_related("lines")
         .order_by("-created_at", "-pk")
     )
+
+
+# An order as the API shows it (its show, movie, screen, theatre; its lines),
+# compiled once per process (cinema.prepared): read before every payment.
+_ORDER_OF_USER = Prepared(
+    Booking,
+    lambda user_id, order_id: Booking.objects.select_related("show__movie", "show__screen__theatre").filter(
+        user_id=user_id, pk=order_id
+    ),
+)
+_ORDER_LINES = Prepared(BookingSeat, lambda order_id: BookingSeat.objects.filter(booking_id=order_id))
+
+
+def order_of_user(*, user, order_id: int) -> Booking | None:
+    """The user's order ``order_id`` with its show and lines (``line_list``),
+    as bookings_for_user reads each, or None: two queries."""
+    order = _ORDER_OF_USER.first(user.pk, order_id)
+    if order is not None:
+        order.created_lines = lines = _ORDER_LINES.all(order.pk)
+        for line in lines:
+            line.booking = order
+    return order
 
 
 def seat_grid(seats: list[dict]) -> list[dict]:

@@ -11,11 +11,26 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Movie, Show, Theatre
-
+from cinema.prepared import Prepared
 
 # --------------------------------------------------------------------------
 # what is on sale: the one rule
 # --------------------------------------------------------------------------
+# Read by every hold and every order: compiled once per process (cinema.prepared).
+_LISTED = Prepared(Show, lambda pk: Show.objects.filter(movie__is_active=True, pk=pk))
+_WITH_PLACE = Prepared(Show, lambda pk: Show.objects.select_related("movie", "screen__theatre").filter(pk=pk))
+
+
+def show_listed(*, show_id: int) -> Show | None:
+    """The show, if its movie is listed (the API's 404 otherwise)."""
+    return _LISTED.first(show_id)
+
+
+def show_with_place(*, show_id: int) -> Show | None:
+    """The show with its movie, screen and theatre (what an order shows), or None."""
+    return _WITH_PLACE.first(show_id)
+
+
 def shows_on_sale(*, now: datetime | None = None) -> QuerySet[Show]:
     """Shows moviegoers may see and book: their movie is active and they have
     not started, and staff have not cancelled them. Pages, the API and the seat

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from cinema.prepared import Prepared
 from payments import conf
 from payments.exceptions import PaymentMismatch, ProviderUnavailable, RefundNotAllowed, UnknownPayment
 from payments.models import Payment, PaymentStatus, ProcessedWebhook, Refund, RefundStatus
@@ -114,9 +115,22 @@ def payment_record_outcome(
     return _record_outcome(payment=payment, succeeded=succeeded, reference=reference, message=message, now=now)
 
 
+_PAYMENT_LOCKED = Prepared(Payment, lambda pk: Payment.objects.select_for_update().filter(pk=pk), for_update=True)
+
+
+def _refresh_locked(payment: Payment) -> None:
+    """``payment`` locked and brought up to date in place (refresh_from_db
+    of a select_for_update, compiled once: cinema.prepared)."""
+    locked = _PAYMENT_LOCKED.first(payment.pk)
+    if locked is None:
+        raise Payment.DoesNotExist
+    for field in Payment._meta.concrete_fields:
+        setattr(payment, field.attname, getattr(locked, field.attname))
+
+
 @transaction.atomic(savepoint=False)
 def _record_outcome(*, payment: Payment, succeeded: bool, reference: str, message: str, now: datetime | None) -> bool:
-    payment.refresh_from_db(from_queryset=Payment.objects.select_for_update())  # locked, in place
+    _refresh_locked(payment)
     if not payment.is_payable:
         return False
     if succeeded:

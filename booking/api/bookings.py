@@ -2,6 +2,7 @@
 read and cancel bookings, and a show's bookings for staff."""
 
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -15,6 +16,7 @@ from booking import selectors, services
 from booking.api.common import MAX_IDS
 from booking.api.serializers import BookingOutputSerializer, CancelOutputSerializer, StaffBookingOutputSerializer
 from booking.models import Booking, ShowSeat
+from catalog import selectors as catalog_selectors
 from catalog.models import Show
 from cinema.api import errors, id_field
 from cinema.pagination import CursorPage
@@ -123,7 +125,9 @@ class BookingListApi(APIView):
         data = self.InputSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        show = get_object_or_404(Show.objects.select_related("movie", "screen__theatre"), pk=values["show_id"])
+        show = catalog_selectors.show_with_place(show_id=values["show_id"])
+        if show is None:
+            raise Http404
         render = self.OutputSerializer
         outcome = services.booking_confirm(
             user=request.user,

@@ -1,6 +1,7 @@
 """Orders API beyond what bookings.py serves (the same resource): paying by
 card with the test provider, and staff cancelling a whole show."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
@@ -8,8 +9,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from booking import services
-from booking.api.bookings import BookingCancelApi, BookingDetailApi, BookingListApi, _booking_queryset
+from booking import selectors, services
+from booking.api.bookings import BookingCancelApi, BookingDetailApi, BookingListApi
 from booking.api.serializers import BookingOutputSerializer
 from catalog.models import Show
 from cinema.api import errors
@@ -49,7 +50,9 @@ class OrderConfirmPaymentApi(APIView):
     def post(self, request, order_id):
         # Only the owner's, read as the answer shows it; order_pay decides on it
         # again under its lock and brings it up to date.
-        order = get_object_or_404(_booking_queryset().filter(user=request.user), pk=order_id)
+        order = selectors.order_of_user(user=request.user, order_id=order_id)
+        if order is None:
+            raise Http404
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         order = services.order_pay(order=order, card_number=data.validated_data["card_number"])

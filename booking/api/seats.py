@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -18,6 +19,7 @@ from booking import selectors, services, sql
 from booking.api.serializers import HoldInputSerializer, HoldOutputSerializer, SeatOutputSerializer, hold_body
 from booking.models import SeatStatus, ShowSeat
 from booking.services.holds import hold_id_for
+from catalog import selectors as catalog_selectors
 from catalog.models import Show
 from cinema import readcache
 from cinema.api import UTCDateTimeField, errors, utc_iso
@@ -183,7 +185,9 @@ class ShowHoldApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        show = get_object_or_404(Show.objects.filter(movie__is_active=True), pk=show_id)
+        show = catalog_selectors.show_listed(show_id=show_id)
+        if show is None:
+            raise Http404
         if "seat_ids" in values:
             hold = services.seats_hold(user=request.user, show=show, seat_ids=values["seat_ids"])
         else:

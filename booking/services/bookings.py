@@ -37,6 +37,7 @@ from booking.services.locking import locked, seats_lock, user_lock
 from catalog.models import Seat, Show
 from cinema import metrics
 from cinema.errors import DomainError
+from cinema.prepared import Prepared
 from events.models import EventType
 from payments.providers import get_provider
 from payments.services import order_price, payment_create, payment_record_checkout
@@ -76,6 +77,16 @@ def idempotency_key_clean(key: str | None) -> str | None:
     return key
 
 
+# The reads of every order, compiled once per process (cinema.prepared).
+_KEY_RECORD = Prepared(
+    IdempotencyRecord,
+    lambda user_id, key: IdempotencyRecord.objects.filter(user_id=user_id, key=key).order_by("pk")[:1],
+    kinds=(int, str),
+)
+_SHOW_CANCELLED = Prepared(Show, lambda pk: Show.objects.filter(pk=pk, cancelled_at__isnull=False).only("pk")[:1])
+_SEAT_NAMES = Prepared(Seat, lambda *ids: Seat.objects.filter(pk__in=ids).only("row_label", "number", "seat_type"))
+
+
 def _find_key(user, key: str, fingerprint: str, now: datetime) -> BookingOutcome | None:
     """The replay of an earlier request with this key, or None to go ahead.
 
@@ -85,7 +96,7 @@ def _find_key(user, key: str, fingerprint: str, now: datetime) -> BookingOutcome
     it finds the record and replays) or roll back (then there is no record and
     it proceeds itself). A record older than IDEMPOTENCY_TTL_HOURS is forgotten.
     """
-    record = IdempotencyRecord.objects.filter(user=user, key=key).first()  # the booking loads on a replay only
+    record = _KEY_RECORD.first(user.pk, key)  # the booking loads on a replay only
     if record is None:
         return None
     if record.created_at <= now - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS):
@@ -150,11 +161,9 @@ def _check_held(user, seats: list[ShowSeat], now: datetime) -> None:
 
 def _priced_lines(show: Show, seats: list[ShowSeat]) -> list[BookingSeat]:
     """One unsaved booking line per seat, named and priced from its seat."""
+    ids = list(dict.fromkeys(x.seat_id for x in seats))
     seat_info = {
-        pk: (f"{label}{number}", kind)
-        for pk, label, number, kind in Seat.objects.filter(pk__in=[x.seat_id for x in seats]).values_list(
-            "pk", "row_label", "number", "seat_type"
-        )
+        seat.pk: (f"{seat.row_label}{seat.number}", seat.seat_type) for seat in (_SEAT_NAMES.all(*ids) if ids else [])
     }
     lines = []
     for s in seats:
@@ -199,7 +208,7 @@ def _order_place(
     seats = seats_lock(show, ids)
     seats_check_known(seats, ids)
     # A staff show cancel locks every seat of the show: read its mark after our locks.
-    if Show.objects.filter(pk=show.pk, cancelled_at__isnull=False).exists():
+    if _SHOW_CANCELLED.first(show.pk) is not None:
         raise ShowCancelled("This show has been cancelled.", show_id=show.pk)
     _check_held(user, seats, now)
     lines = _priced_lines(show, seats)

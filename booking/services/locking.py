@@ -17,6 +17,7 @@ from booking.exceptions import LockTimeout
 from booking.models import Booking, BookingSeat, ShowSeat
 from catalog.models import Show
 from cinema import metrics, readcache
+from cinema.prepared import Prepared
 
 DEADLOCK_RETRIES = 3
 MYSQL_LOCK_WAIT_TIMEOUT = 1205
@@ -80,6 +81,14 @@ def user_lock(user) -> None:
         sql.user_lock_orm(user)
 
 
+# Every payment and cancellation locks its order: compiled once (cinema.prepared).
+_BOOKING_LOCKED = Prepared(
+    Booking,
+    lambda pk, show_id: Booking.objects.select_for_update().select_related("user").filter(pk=pk, show_id=show_id),
+    for_update=True,
+)
+
+
 def booking_lock(booking_id: int, show_id: int) -> Booking:
     """The booking (an order) row locked, with its user, after a shared lock
     on its show row (``show_id``: an order's show never changes, so callers
@@ -94,7 +103,9 @@ def booking_lock(booking_id: int, show_id: int) -> Booking:
         show = sql.show_share_lock_sql(show_id)
     else:  # SQLite: the write transaction is the lock
         show = sql.show_share_lock_orm(show_id)
-    booking = Booking.objects.select_for_update().select_related("user").get(pk=booking_id, show_id=show_id)
+    booking = _BOOKING_LOCKED.first(booking_id, show_id)
+    if booking is None:
+        raise Booking.DoesNotExist("Booking matching query does not exist.")
     booking.show = show
     return booking
 
@@ -103,11 +114,33 @@ def seats_lock(show: Show, seat_ids, *, skip_locked: bool = False) -> list[ShowS
     """Lock the show's seats among ``seat_ids``, in pk order (and move the
     show's cached-read versions once the transaction commits)."""
     readcache.version_bump(*readcache.show_versions(show))
-    return list(
-        ShowSeat.objects.select_for_update(skip_locked=skip_locked)
-        .filter(show_id=show.pk, pk__in=seat_ids)
-        .order_by("pk")
+    ids = list(dict.fromkeys(seat_ids))
+    return _SEATS_LOCKED[skip_locked].all(show.pk, *ids) if ids else []
+
+
+def _seats_locked(skip_locked: bool) -> Prepared:
+    return Prepared(
+        ShowSeat,
+        lambda show_id, *ids: (
+            ShowSeat.objects.select_for_update(skip_locked=skip_locked)
+            .filter(show_id=show_id, pk__in=ids)
+            .order_by("pk")
+        ),
+        for_update=True,
     )
+
+
+# Every hold, order and payment locks seats: compiled once per number of seats (cinema.prepared).
+_SEATS_LOCKED = {False: _seats_locked(False), True: _seats_locked(True)}
+_ORDER_SEATS_LOCKED = Prepared(
+    ShowSeat,
+    lambda show_id, order_id: (
+        ShowSeat.objects.select_for_update()
+        .filter(show_id=show_id, pk__in=BookingSeat.objects.filter(booking_id=order_id).values("show_seat_id"))
+        .order_by("pk")
+    ),
+    for_update=True,
+)
 
 
 def order_seats_lock(order: Booking) -> list[ShowSeat]:
@@ -115,4 +148,5 @@ def order_seats_lock(order: Booking) -> list[ShowSeat]:
     query (a subquery: a locking read's subquery takes no locks of its own;
     where MariaDB joins it in, the order's own lines are locked, which only
     this order's lock holder writes)."""
-    return seats_lock(order.show, BookingSeat.objects.filter(booking_id=order.pk).values("show_seat_id"))
+    readcache.version_bump(*readcache.show_versions(order.show))
+    return _ORDER_SEATS_LOCKED.all(order.show_id, order.pk)
