@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 
 from booking.models import Booking, BookingSeat, SeatStatus, ShowSeat, free_q, held_q, hold_expired
 from catalog.models import Movie, Seat, Show
@@ -41,6 +41,34 @@ def user_lock_sql(user) -> None:
 
 def user_lock_orm(user) -> None:
     list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+
+
+# --------------------------------------------------------------------------
+# a seat's state written (every hold, order, payment and release)
+# --------------------------------------------------------------------------
+def seats_write_sql(pks, *, status: str, held_by_id: int | None, held_at, held_until, now: datetime) -> None:
+    """Set the show seats' status and hold (None: no hold), bumping their version."""
+    pks = list(pks)
+    if not pks:
+        return
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {ShowSeat._meta.db_table} SET status = %s, held_by_id = %s, held_at = %s, held_until = %s,"
+            f" version = version + 1, updated_at = %s WHERE id IN ({', '.join(['%s'] * len(pks))})",
+            [status, held_by_id, adapt(held_at), adapt(held_until), adapt(now), *pks],
+        )
+
+
+def seats_write_orm(pks, *, status: str, held_by_id: int | None, held_at, held_until, now: datetime) -> None:
+    ShowSeat.objects.filter(pk__in=list(pks)).update(
+        status=status,
+        held_by=held_by_id,
+        held_at=held_at,
+        held_until=held_until,
+        version=F("version") + 1,
+        updated_at=now,
+    )
 
 
 # --------------------------------------------------------------------------

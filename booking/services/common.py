@@ -3,9 +3,9 @@
 
 from datetime import datetime
 
-from django.db.models import F
 from django.utils import timezone
 
+from booking import sql
 from booking.exceptions import InvalidRequest, ShowCancelled, ShowStarted
 from booking.models import Booking, BookingSeat, SeatStatus, ShowSeat
 from booking.services.events import seats_released_event
@@ -42,14 +42,7 @@ def seats_check_known(seats: list[ShowSeat], seat_ids: list[int]) -> None:
 
 def seats_end_hold(pks, *, status: str, now: datetime | None = None) -> None:
     """Set the seats' status with no hold on them (freed, or sold), bumping their version."""
-    ShowSeat.objects.filter(pk__in=pks).update(
-        status=status,
-        held_by=None,
-        held_at=None,
-        held_until=None,
-        version=F("version") + 1,
-        updated_at=now or timezone.now(),
-    )
+    sql.seats_write_sql(pks, status=status, held_by_id=None, held_at=None, held_until=None, now=now or timezone.now())
 
 
 def seats_set_free(pks) -> None:
@@ -59,14 +52,7 @@ def seats_set_free(pks) -> None:
 def seats_claim_for_order(pks, *, user, until: datetime, now: datetime) -> None:
     """Mark the seats SOLD to an unpaid order of ``user`` until ``until`` (its
     expires_at): taken until then, free once it passes (booking.models.free_q)."""
-    ShowSeat.objects.filter(pk__in=pks).update(
-        status=SeatStatus.SOLD,
-        held_by=user.pk,
-        held_at=now,
-        held_until=until,
-        version=F("version") + 1,
-        updated_at=now,
-    )
+    sql.seats_write_sql(pks, status=SeatStatus.SOLD, held_by_id=user.pk, held_at=now, held_until=until, now=now)
 
 
 def seat_is_claimed_by(seat: ShowSeat, order) -> bool:

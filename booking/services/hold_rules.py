@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from functools import lru_cache, wraps
 
 from django.conf import settings
-from django.db.models import F
 
 from accounts.services import user_may_hold_seats
 from booking import seating, sql
@@ -162,14 +161,7 @@ def _apply_hold(user, show: Show, seats: list[ShowSeat], now: datetime, seat_inf
     until = now + _hold_duration()
     fresh = [s.pk for s in seats if s.is_free(now)]
     if fresh:
-        ShowSeat.objects.filter(pk__in=fresh).update(
-            status=SeatStatus.LOCKED,
-            held_by=user.pk,
-            held_at=now,
-            held_until=until,
-            version=F("version") + 1,
-            updated_at=now,
-        )
+        sql.seats_write_sql(fresh, status=SeatStatus.LOCKED, held_by_id=user.pk, held_at=now, held_until=until, now=now)
         _emit_held(user, show, fresh, until, now)
     if seat_info is not None and len(fresh) == len(seats):
         for seat in seats:

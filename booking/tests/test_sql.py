@@ -131,3 +131,38 @@ def test_show_on_sale_agree():
         for twin in (sql.show_on_sale_sql, sql.show_on_sale_orm):
             assert twin(show_id=show.pk, now=now) is expected, (twin.__name__, show)
     assert sql.show_on_sale_sql(show_id=on_sale.pk, now=on_sale.start_time) is False  # the instant it starts
+
+
+def test_seat_writes_agree(scene):
+    """Each twin writes the same columns: the hold taken, changed, ended."""
+    show, viewer, now = scene
+    later = now + timedelta(minutes=3)
+    ids = list(ShowSeat.objects.filter(show=show).order_by("pk").values_list("pk", flat=True))
+    first, second = ids[: len(ids) // 2], ids[len(ids) // 2 : len(ids) // 2 * 2]
+    columns = ("status", "held_by_id", "held_at", "held_until", "updated_at")
+
+    def state(pks):
+        rows = ShowSeat.objects.filter(pk__in=pks).order_by("pk")
+        return [(tuple(getattr(r, c) for c in columns), r.version) for r in rows]
+
+    writes = [
+        dict(status=SeatStatus.LOCKED, held_by_id=viewer.pk, held_at=now, held_until=later, now=now),
+        dict(status=SeatStatus.SOLD, held_by_id=viewer.pk, held_at=now, held_until=later, now=later),
+        dict(status=SeatStatus.AVAILABLE, held_by_id=None, held_at=None, held_until=None, now=later),
+    ]
+    for write in writes:
+        before = state(first), state(second)
+        sql.seats_write_sql(first, **write)
+        sql.seats_write_orm(second, **write)
+        after_sql, after_orm = state(first), state(second)
+        assert [c for c, _ in after_sql] == [c for c, _ in after_orm][: len(after_sql)]
+        assert all(v == old[1] + 1 for (_, v), old in zip(after_sql, before[0], strict=True))
+        assert all(v == old[1] + 1 for (_, v), old in zip(after_orm, before[1], strict=True))
+        assert after_sql[0][0] == (
+            write["status"],
+            write["held_by_id"],
+            write["held_at"],
+            write["held_until"],
+            write["now"],
+        )
+    sql.seats_write_sql([], **writes[0])  # nothing to write: no query
