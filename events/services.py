@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_datetime
 from cinema import request_id
 from events.exceptions import InvalidEvent
 from events.models import AuditLogEntry, EventType, OutboxEvent
+from events.sql import outbox_insert_sql
 
 PRUNE_CHUNK = 1000
 
@@ -34,7 +35,7 @@ def event_emit(*, type: str, data: dict, aggregate: str, aggregate_id, now: date
         raise RuntimeError("event_emit must be called inside the transaction of the change it records.")
     if type not in EventType.values:
         raise ValueError(f"Unknown event type {type!r}.")
-    return OutboxEvent.objects.create(
+    return outbox_insert_sql(  # by hand: events/sql.py
         type=type,
         aggregate_type=aggregate,
         aggregate_id=str(aggregate_id),
