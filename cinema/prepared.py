@@ -90,3 +90,43 @@ class Prepared:
         """The first instance, or None."""
         found = self.all(*args)
         return found[0] if found else None
+
+
+# --------------------------------------------------------------------------
+# INSERTs
+# --------------------------------------------------------------------------
+def _insert_columns(model) -> list:
+    return [f for f in model._meta.concrete_fields if not (f.primary_key and getattr(f, "db_returning", False))]
+
+
+def insert_rows(objs: list) -> None:
+    """INSERT these unsaved instances of one model in one statement, as
+    ``save(force_insert=True)`` / ``bulk_create`` store them: each field's
+    ``pre_save`` (``auto_now`` stamps) and ``get_db_prep_save``, as Django's
+    INSERT compiler does, without building that compiler. One row gets its
+    auto-increment pk (``lastrowid``); several rows do not (as bulk_create on a
+    backend without RETURNING). No signals are sent: for models nothing
+    listens to (the hot writes' bookings, lines, payments, outbox rows).
+    IntegrityError as the ORM raises it."""
+    if not objs:
+        return
+    model = type(objs[0])
+    fields = _insert_columns(model)
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    row = f"({', '.join(['%s'] * len(fields))})"
+    params = []
+    for obj in objs:
+        params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+            f" VALUES {', '.join([row] * len(objs))}",
+            params,
+        )
+        if len(objs) == 1 and objs[0].pk is None:
+            objs[0].pk = cursor.lastrowid
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = alias

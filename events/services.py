@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from cinema import request_id
+from cinema.prepared import insert_rows
 from events.exceptions import InvalidEvent
 from events.models import AuditLogEntry, EventType, OutboxEvent
-from events.sql import outbox_insert_sql
 
 PRUNE_CHUNK = 1000
 
@@ -35,7 +35,7 @@ def event_emit(*, type: str, data: dict, aggregate: str, aggregate_id, now: date
         raise RuntimeError("event_emit must be called inside the transaction of the change it records.")
     if type not in EventType.values:
         raise ValueError(f"Unknown event type {type!r}.")
-    return outbox_insert_sql(  # by hand: events/sql.py
+    event = OutboxEvent(
         type=type,
         aggregate_type=aggregate,
         aggregate_id=str(aggregate_id),
@@ -43,6 +43,8 @@ def event_emit(*, type: str, data: dict, aggregate: str, aggregate_id, now: date
         data=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
         request_id=request_id.current() or "",
     )
+    insert_rows([event])  # the ORM's INSERT without its compiler (cinema.prepared)
+    return event
 
 
 def outbox_prune(*, now: datetime | None = None, retention: timedelta | None = None) -> int:

@@ -37,7 +37,7 @@ from booking.services.locking import locked, seats_lock, user_lock
 from catalog.models import Seat, Show
 from cinema import metrics
 from cinema.errors import DomainError
-from cinema.prepared import Prepared
+from cinema.prepared import Prepared, insert_rows
 from events.models import EventType
 from payments.providers import get_provider
 from payments.services import order_price, payment_create, payment_record_checkout
@@ -110,7 +110,7 @@ def _find_key(user, key: str, fingerprint: str, now: datetime) -> BookingOutcome
 def _remember_key(user, key: str, fingerprint: str, booking: Booking, respond) -> IdempotencyRecord:
     status, body = respond(booking) if respond else (None, None)
     try:
-        return IdempotencyRecord.objects.create(
+        record = IdempotencyRecord(
             user=user,
             key=key,
             request_hash=fingerprint,
@@ -118,6 +118,8 @@ def _remember_key(user, key: str, fingerprint: str, booking: Booking, respond) -
             response_status=status,
             response_body=body,
         )
+        insert_rows([record])
+        return record
     except IntegrityError as exc:  # not reachable under the user's lock; fail safe
         raise IdempotencyInProgress("A request with this Idempotency-Key is still being processed.") from exc
 
@@ -141,8 +143,10 @@ def _create_booking(**fields) -> Booking:
     """Insert a booking under a fresh random code; the unique index decides."""
     for _ in range(CODE_ATTEMPTS):
         try:
+            booking = Booking(code=_new_code(), **fields)
             with transaction.atomic():
-                return Booking.objects.create(code=_new_code(), **fields)
+                insert_rows([booking])  # the ORM's INSERT without its compiler (cinema.prepared)
+            return booking
         except IntegrityError:
             continue
     raise AssertionError("could not find a free booking code")
@@ -176,7 +180,7 @@ def _sell(ids: list[int], lines: list[BookingSeat], now: datetime) -> None:
     """Insert the lines and mark their seats SOLD."""
     try:
         # No savepoint: a failure here fails the whole booking anyway.
-        BookingSeat.objects.bulk_create(lines)
+        insert_rows(lines)
     except IntegrityError as exc:
         # Only reachable if a seat row said LOCKED while a sale stood: the
         # database's one-active-sale constraint is the last word.
@@ -239,7 +243,7 @@ def _order_place(
         # (booking.models.free_q), lines inactive until the money arrives.
         for line in lines:
             line.active = None
-        BookingSeat.objects.bulk_create(lines)
+        insert_rows(lines)
         seats_claim_for_order(ids, user=user, until=expires_at, now=now)
         payment = payment_create(
             order_id=booking.pk,

@@ -82,3 +82,64 @@ def test_a_locking_read_locks():
             assert prepared.first(order.pk).pk == order.pk
     sql = next(q["sql"] for q in queries.captured_queries if "booking_booking" in q["sql"])
     assert ("FOR UPDATE" in sql) == connection.features.has_select_for_update
+
+
+def _row(model, pk, skip=()) -> dict:
+    obj = model.objects.get(pk=pk)
+    return {f.attname: getattr(obj, f.attname) for f in model._meta.concrete_fields if f.attname not in skip}
+
+
+def test_insert_rows_stores_what_the_orm_stores(django_capture_on_commit_callbacks):
+    """Every model the hot writes insert: the same row as objects.create /
+    bulk_create, auto_now stamps and defaults included; one row gets its pk."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from booking.models import BookingSeat, IdempotencyRecord
+    from cinema.prepared import insert_rows
+    from events.models import EventType, OutboxEvent
+    from payments.models import Payment
+
+    order = _order()
+    now = timezone.now()
+    event = {
+        "type": EventType.ORDER_CREATED,
+        "aggregate_type": "order",
+        "aggregate_id": "7",
+        "occurred_at": now,
+        "data": {"total": "12.50", "name": 'Zoë "x"', "at": "2026-12-01T18:30:00Z"},
+        "request_id": "abc",
+    }
+    payment = {"order_id": order.pk, "provider": "test", "amount": Decimal("12.50"), "currency": "EUR"}
+    key = {"user_id": order.user_id, "booking_id": order.pk, "request_hash": "h", "response_body": {"a": [1, "é"]}}
+    cases = [
+        (OutboxEvent, event, event, {"seq", "event_id"}),
+        (Payment, payment, payment, {"id", "checkout_token", "created_at", "updated_at"}),
+        (IdempotencyRecord, {**key, "key": "k1"}, {**key, "key": "k2"}, {"id", "key", "created_at"}),
+    ]
+    for model, mine, theirs, differ in cases:
+        by_hand = model(**mine)
+        insert_rows([by_hand])
+        by_orm = model.objects.create(**theirs)
+        assert by_hand.pk is not None and not by_hand._state.adding, model
+        assert _row(model, by_hand.pk, differ) == _row(model, by_orm.pk, differ), model
+        for stamp in {"created_at", "updated_at"} & {f.attname for f in model._meta.concrete_fields}:
+            assert getattr(model.objects.get(pk=by_hand.pk), stamp) is not None, (model, stamp)
+    lines = [
+        BookingSeat(
+            booking_id=order.pk,
+            show_seat_id=s.show_seat_id,
+            seat_name="Z9",
+            seat_type="STANDARD",
+            price=Decimal("9.00"),
+        )
+        for s in order.line_list()
+    ]
+    BookingSeat.objects.filter(booking_id=order.pk).delete()
+    insert_rows(lines)
+    stored = list(BookingSeat.objects.filter(booking_id=order.pk).order_by("pk"))
+    assert [(s.show_seat_id, s.seat_name, s.price, s.active) for s in stored] == [
+        (s.show_seat_id, "Z9", Decimal("9.00"), BookingSeat._meta.get_field("active").get_default()) for s in lines
+    ]
+    insert_rows([])  # nothing: no query

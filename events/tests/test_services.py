@@ -147,26 +147,3 @@ def test_audit_for_an_order_is_its_history_oldest_first():
     assert [e.type for e in audit_for(order_id=1)] == ["booking.confirmed", "booking.cancelled"]
     with pytest.raises(ValueError):
         audit_for()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_hand_written_outbox_insert_stores_what_the_orm_stores():
-    from events.sql import outbox_insert_orm, outbox_insert_sql
-
-    values = {
-        "type": EventType.ORDER_CREATED,
-        "aggregate_type": "order",
-        "aggregate_id": "7",
-        "occurred_at": NOW,
-        "data": {"order_id": 7, "total": "12.50", "at": "2026-12-01T18:30:00Z", "name": "Zoë \"x\""},
-        "request_id": "abc",
-    }
-    with transaction.atomic():
-        by_hand = outbox_insert_sql(**values)
-        by_orm = outbox_insert_orm(**values)
-    assert by_hand.seq is not None and by_orm.seq > by_hand.seq
-    rows = {e.seq: e for e in OutboxEvent.objects.all()}
-    columns = [f.attname for f in OutboxEvent._meta.concrete_fields if f.attname not in {"seq", "event_id"}]
-    assert [getattr(rows[by_hand.seq], c) for c in columns] == [getattr(rows[by_orm.seq], c) for c in columns]
-    assert rows[by_hand.seq].event_id == by_hand.event_id != by_orm.event_id
-    assert rows[by_hand.seq].envelope() == {**rows[by_orm.seq].envelope(), "id": str(by_hand.event_id)}
