@@ -72,10 +72,6 @@ def _free_segments(rows, seat_type: str | None, exclude) -> list[_Segment]:
     return segments
 
 
-def _aisles_in(block) -> int:
-    return sum(1 for a, b in zip(block, block[1:], strict=False) if b[0] != a[0] + 1)
-
-
 def _windows(segment: _Segment, size: int, *, aisles: bool):
     """(score, pks, middle) for every window of ``size`` seats in a segment;
     lower is better. ``aisles``: windows that cross an aisle (else only those
@@ -84,41 +80,42 @@ def _windows(segment: _Segment, size: int, *, aisles: bool):
     A window that takes an accessible seat comes last (keep them for people who
     need them), then one that leaves a single seat stranded at either side,
     then a worse row, then more aisles crossed, then further from the centre.
+    Each window is scored in O(1) from running counts over the segment (the
+    search runs on every hold).
     """
     seats = segment.seats
-    for start in range(len(seats) - size + 1):
-        block = seats[start : start + size]
-        crossed = _aisles_in(block)
+    n = len(seats)
+    if n < size:
+        return
+    columns = [seat[0] for seat in seats]
+    # beside[i]: seats i and i + 1 are next to each other (no aisle between).
+    beside = [columns[i + 1] == columns[i] + 1 for i in range(n - 1)]
+    gaps, accessible = [0], [0]  # running counts: aisles crossed, accessible seats
+    for together in beside:
+        gaps.append(gaps[-1] + (not together))
+    for seat in seats:
+        accessible.append(accessible[-1] + seat[2])
+    for start in range(n - size + 1):
+        last = start + size - 1
+        crossed = gaps[last] - gaps[start]
         if bool(crossed) != aisles:
             continue
-        left, right = seats[:start], seats[start + size :]
         # A stranded seat: exactly one free seat left between the block and
         # a taken seat, the aisle or the wall.
-        strands = _lone_at_end(left, block[0], before=True) or _lone_at_end(right, block[-1], before=False)
-        middle = (block[0][0] + block[-1][0]) / 2
+        strands = (start >= 1 and beside[start - 1] and (start < 2 or not beside[start - 2])) or (
+            last + 1 < n and beside[last] and (last + 2 >= n or not beside[last + 1])
+        )
+        middle = (columns[start] + columns[last]) / 2
         score = (
-            any(accessible for _, _, accessible in block),
+            accessible[last + 1] > accessible[start],
             strands,
             segment.row_cost,
             crossed,
             abs(middle - segment.centre),
             segment.row_index,
-            block[0][0],
+            columns[start],
         )
-        yield score, [pk for _, pk, _ in block], middle
-
-
-def _lone_at_end(side: list, edge, *, before: bool) -> bool:
-    """Whether the free seats beside the block on one side, up to the aisle,
-    are exactly one."""
-    run = []
-    neighbour = edge
-    for seat in reversed(side) if before else side:
-        if abs(seat[0] - neighbour[0]) != 1:
-            break
-        run.append(seat)
-        neighbour = seat
-    return len(run) == 1
+        yield score, [seat[1] for seat in seats[start : last + 1]], middle
 
 
 def _pairs(segments: list[_Segment], quantity: int) -> list[tuple]:

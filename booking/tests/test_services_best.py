@@ -200,3 +200,56 @@ def test_a_candidate_taken_since_the_map_was_read_is_passed_over(now, monkeypatc
 
     monkeypatch.setattr(seating, "best_blocks", stale)
     assert best(show, 2, now) == ["A3", "A4"]
+
+
+def _reference_windows(segment, size, *, aisles):
+    """The windows of booking.seating._windows, computed the plain way (every
+    window walked seat by seat): what the running counts must give."""
+    seats = segment.seats
+    for start in range(len(seats) - size + 1):
+        block = seats[start : start + size]
+        crossed = sum(1 for a, b in zip(block, block[1:], strict=False) if b[0] != a[0] + 1)
+        if bool(crossed) != aisles:
+            continue
+
+        def lone(side, edge):
+            run, neighbour = [], edge
+            for seat in side:
+                if abs(seat[0] - neighbour[0]) != 1:
+                    break
+                run.append(seat)
+                neighbour = seat
+            return len(run) == 1
+
+        strands = lone(list(reversed(seats[:start])), block[0]) or lone(seats[start + size :], block[-1])
+        middle = (block[0][0] + block[-1][0]) / 2
+        score = (
+            any(a for _, _, a in block),
+            strands,
+            segment.row_cost,
+            crossed,
+            abs(middle - segment.centre),
+            segment.row_index,
+            block[0][0],
+        )
+        yield score, [pk for _, pk, _ in block], middle
+
+
+def test_the_window_scores_equal_the_plain_walk():
+    import random
+
+    from booking import seating
+
+    rng = random.Random(7)
+    for _ in range(2000):
+        columns = sorted(rng.sample(range(30), rng.randint(1, 20)))
+        segment = seating._Segment(
+            row_index=rng.randint(0, 9),
+            row_cost=rng.randint(0, 5),
+            centre=rng.uniform(0, 30),
+            seats=[(c, 100 + c, rng.random() < 0.2) for c in columns],
+        )
+        size, aisles = rng.randint(1, 6), rng.random() < 0.5
+        assert list(seating._windows(segment, size, aisles=aisles)) == list(
+            _reference_windows(segment, size, aisles=aisles)
+        )
