@@ -285,4 +285,6 @@ def test_split(request, monkeypatch):
     for name in names:
         values = spent.get(name, [])
         if values:
-            print(f"  {name:70s} {statistics.median(values) * 1000:6.3f} ms median  x{len(values) / len(whole):.1f} per request")
+            print(
+                f"  {name:70s} {statistics.median(values) * 1000:6.3f} ms median  x{len(values) / len(whole):.1f} per request"
+            )

@@ -3,9 +3,9 @@
 Django builds and compiles a queryset's SQL on every evaluation: for the hot
 writes' reads (an order with its show, movie, screen and theatre; a locked
 row with its user) that is 0.3–0.8 ms of CPU each, several times what MariaDB
-takes to answer. ``Prepared(build)`` calls ``build(*markers)`` once per
-database, with a distinct integer marker for each argument, and keeps the SQL
-and the compiler Django made for it; each call then runs that same SQL with
+takes to answer. ``Prepared(model, build)`` calls ``build(*markers)`` once
+per database, with a distinct marker value for each argument, and keeps the
+SQL Django made for it with its row converters; each call then runs that SQL with
 the markers replaced by the call's arguments, and turns the rows into model
 instances (``select_related`` ones too) the way Django's ``ModelIterable``
 does, through Django's own row converters and related populators.
@@ -32,7 +32,7 @@ def _marker(kind, i: int):
 class _Compiled:
     """One query's SQL on one database, and what turns its rows into objects."""
 
-    def __init__(self, queryset, alias: str, markers: list[int]):
+    def __init__(self, queryset, alias: str, markers: list):
         compiler = queryset.query.get_compiler(using=alias)
         self.sql, params = compiler.as_sql()
         if compiler.annotation_col_map or compiler.has_extra_select or queryset._prefetch_related_lookups:
@@ -61,7 +61,7 @@ class Prepared:
         self.kinds = kinds
         self._compiled: dict[tuple[str, int], _Compiled] = {}
 
-    def all(self, *args: int) -> list:
+    def all(self, *args) -> list:
         """The instances the queryset ``build(*args)`` would give, in its order."""
         alias = router.db_for_write(self.model) if self.for_update else router.db_for_read(self.model)
         compiled = self._compiled.get((alias, len(args)))
@@ -86,7 +86,7 @@ class Prepared:
             objects.append(obj)
         return objects
 
-    def first(self, *args: int):
+    def first(self, *args):
         """The first instance, or None."""
         found = self.all(*args)
         return found[0] if found else None
