@@ -151,6 +151,14 @@ _ORDER_OF_USER = Prepared(
 _ORDER_LINES = Prepared(BookingSeat, lambda order_id: BookingSeat.objects.filter(booking_id=order_id))
 
 
+_SEAT_WITH_SHOW = Prepared(ShowSeat, lambda pk: ShowSeat.objects.select_related("show").filter(pk=pk))
+
+
+def show_seat_with_show(*, seat_id: int) -> ShowSeat | None:
+    """A show seat with its show (PATCH /seats/{id}/lock), or None: compiled once (cinema.prepared)."""
+    return _SEAT_WITH_SHOW.first(seat_id)
+
+
 def order_of_user(*, user, order_id: int) -> Booking | None:
     """The user's order ``order_id`` with its show and lines (``line_list``),
     as bookings_for_user reads each, or None: two queries."""

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from booking import selectors, services, sql
 from booking.api.serializers import HoldInputSerializer, HoldOutputSerializer, SeatOutputSerializer, hold_body
-from booking.models import SeatStatus, ShowSeat
+from booking.models import SeatStatus
 from booking.services.holds import hold_id_for
 from catalog import selectors as catalog_selectors
 from catalog.models import Show
@@ -134,7 +134,9 @@ class SeatLockApi(APIView):
     def patch(self, request, seat_id):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        seat = get_object_or_404(ShowSeat.objects.select_related("show"), pk=seat_id)
+        seat = selectors.show_seat_with_show(seat_id=seat_id)
+        if seat is None:
+            raise Http404
         if data.validated_data["status"] == SeatStatus.LOCKED:
             hold = services.seats_hold(user=request.user, show=seat.show, seat_ids=[seat.pk])
             body = {"message": "Locked", "expires_at": hold.expires_at}

@@ -27,6 +27,7 @@ from booking.services.events import seats_released_event
 from catalog.models import Show
 from cinema import metrics
 from cinema.errors import DomainError
+from cinema.prepared import Prepared
 from cinema.token_bucket import Rate, bucket_take, rate_parse
 from events.services import event_emit
 
@@ -151,6 +152,12 @@ def _emit_released(user, show: Show, seat_ids, reason: str) -> None:
     seats_released_event(show_id=show.pk, user_id=user.pk, seat_ids=seat_ids, reason=reason)
 
 
+# The held seats read back with their catalogue seats: compiled once per count (cinema.prepared).
+_SEATS_WITH_PLACE = Prepared(
+    ShowSeat, lambda *ids: ShowSeat.objects.filter(pk__in=ids).select_related("seat").order_by("pk")
+)
+
+
 def _apply_hold(user, show: Show, seats: list[ShowSeat], now: datetime, seat_info: dict | None = None) -> Hold:
     """Hold the free ones of ``seats`` (locked by the caller) until now + the hold time.
 
@@ -170,7 +177,7 @@ def _apply_hold(user, show: Show, seats: list[ShowSeat], now: datetime, seat_inf
             seat.updated_at = now
             seat.seat = seat_info[seat.pk]
         return Hold(seats=sorted(seats, key=lambda x: x.pk), expires_at=until, show_id=show.pk, user_id=user.pk)
-    result = list(ShowSeat.objects.filter(pk__in=[s.pk for s in seats]).select_related("seat").order_by("pk"))
+    result = _SEATS_WITH_PLACE.all(*dict.fromkeys(s.pk for s in seats)) if seats else []
     return Hold(seats=result, expires_at=min(s.held_until for s in result), show_id=show.pk, user_id=user.pk)
 
 
