@@ -25,6 +25,14 @@ from cinema import readcache
 from cinema.api import UTCDateTimeField, errors, utc_iso
 
 
+def _listed_show_or_404(show_id) -> Show:
+    """The show if its movie is listed (catalog.selectors.show_listed), else 404."""
+    show = catalog_selectors.show_listed(show_id=show_id)
+    if show is None:
+        raise Http404
+    return show
+
+
 # --------------------------------------------------------------------------
 # seat map (the hot path: one shared cached answer per show, see cinema/readcache.py)
 # --------------------------------------------------------------------------
@@ -67,7 +75,7 @@ class ShowSeatListApi(APIView):
         return readcache.respond(request, entry, cache_control=SIGNED_IN_CACHE_CONTROL, vary=readcache.VARY)
 
     def _build(self, request, show_id):
-        show = get_object_or_404(Show.objects.filter(movie__is_active=True), pk=show_id)
+        show = _listed_show_or_404(show_id)
         seats = selectors.seat_map_for_show(show=show)
         currency = settings.CURRENCY
         price_text = {kind: f"{price:.2f}" for kind, price in show.prices.items()}
@@ -161,7 +169,7 @@ class ShowHoldApi(APIView):
         tags=["holds"],
     )
     def get(self, request, show_id):
-        show = get_object_or_404(Show.objects.filter(movie__is_active=True), pk=show_id)
+        show = _listed_show_or_404(show_id)
         seats = selectors.holds_for_user(user=request.user, show=show)
         body = hold_body(show=show, seats=seats)
         body["id"] = hold_id_for(show_id=show.pk, user_id=request.user.pk)  # the same hold as /holds/{id}
@@ -187,9 +195,7 @@ class ShowHoldApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        show = catalog_selectors.show_listed(show_id=show_id)
-        if show is None:
-            raise Http404
+        show = _listed_show_or_404(show_id)
         if "seat_ids" in values:
             hold = services.seats_hold(user=request.user, show=show, seat_ids=values["seat_ids"])
         else:
