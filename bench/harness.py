@@ -222,13 +222,14 @@ class Server:
 
 
 class Relay:
-    """``manage.py outbox_relay`` (events to RabbitMQ, the queued emails), niced
-    as production would run it beside the web workers."""
+    """``manage.py outbox_relay`` (events to RabbitMQ, the queued emails), in its
+    own session as a service runs; it lowers its own priority (OUTBOX_RELAY_NICE)
+    as it does in production."""
 
     def __init__(self, env: dict):
         self.log_path = RESULTS / "relay.log"
         self.proc = subprocess.Popen(
-            ["nice", "-n", "10", str(BIN / "python"), "manage.py", "outbox_relay"],
+            [str(BIN / "python"), "manage.py", "outbox_relay"],
             env=env,
             cwd=ROOT,
             stdout=open(self.log_path, "w"),

@@ -64,6 +64,9 @@ AUDIT_QUEUE = env.str("AUDIT_QUEUE", default="cinema.audit")
 OUTBOX_RETENTION_HOURS = env.int("OUTBOX_RETENTION_HOURS", default=72)
 OUTBOX_POLL_SECONDS = env.float("OUTBOX_POLL_SECONDS", default=0.5)
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
+# How far the relay lowers its own CPU priority (0: not at all), so that in a
+# rush the web workers come first and the relay catches up afterwards.
+OUTBOX_RELAY_NICE = env.int("OUTBOX_RELAY_NICE", default=10)
 # --- payments (parsed and checked at startup by payments.conf) ----------------
 PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="test")  # test | none | stripe
 PAYMENT_WINDOW_SECONDS = env.int("PAYMENT_WINDOW_SECONDS", default=600)

@@ -118,10 +118,13 @@ def database_url() -> str:
 def manage(rabbit):
     """Start ``python manage.py <command>`` against the test database and
     the test's exchange and queue, and return once it is running (its start
-    line printed); every process is killed at teardown."""
+    line printed); every process is killed at teardown. ``new_session``: in
+    a session of its own, as a service manager starts it."""
     started = []
 
-    def start(command: str, *args: str, amqp_url: str | None = None, **env: str) -> subprocess.Popen:
+    def start(
+        command: str, *args: str, amqp_url: str | None = None, new_session: bool = False, **env: str
+    ) -> subprocess.Popen:
         environ = {
             **os.environ,
             "DEBUG": "true",
@@ -140,6 +143,7 @@ def manage(rabbit):
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=new_session,
         )
         started.append(process)
         # Wait for the start line: it comes after the SIGTERM handler is installed.

@@ -2,6 +2,7 @@
 commands), killed and stopped for real, against MariaDB and RabbitMQ. They
 need a database other processes can see, so they run in the MariaDB pass."""
 
+import os
 import time
 
 import pytest
@@ -90,3 +91,27 @@ def test_audit_consumer_without_a_broker_waits_and_stops_on_sigterm(rabbit, mana
     time.sleep(1.5)
     assert consumer.poll() is None
     assert "Broker unavailable" in stop(consumer)
+
+
+def _nice_of(process) -> tuple[int, str]:
+    with open(f"/proc/{process.pid}/autogroup") as fh:
+        return os.getpriority(os.PRIO_PROCESS, process.pid), fh.read().split()[-1]
+
+
+def test_relay_gives_way_to_the_web_workers(rabbit, manage):
+    """OUTBOX_RELAY_NICE lowers the relay's priority; in a session of its own
+    (as a service runs) its autogroup too, which is what counts against the
+    web workers' group. Started from this session it leaves the session's
+    group alone."""
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    with open("/proc/self/autogroup") as fh:
+        ours = fh.read().split()[-1]
+    service = manage("outbox_relay", new_session=True, OUTBOX_RELAY_NICE="7")
+    assert f"at nice {min(base + 7, 19)}" in service.head
+    assert _nice_of(service) == (min(base + 7, 19), str(min(base + 7, 19)))
+    from_shell = manage("outbox_relay", OUTBOX_RELAY_NICE="3")
+    assert _nice_of(from_shell) == (min(base + 3, 19), ours)
+    unniced = manage("outbox_relay", new_session=True, OUTBOX_RELAY_NICE="0")
+    assert _nice_of(unniced)[0] == base
+    for process in (service, from_shell, unniced):
+        assert "stopped" in stop(process)

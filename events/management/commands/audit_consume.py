@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 
 from events.consumer import AuditConsumer
 
-from ._signals import stop_on_signals
+from ._process import stop_on_signals
 
 
 class Command(BaseCommand):

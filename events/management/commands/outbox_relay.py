@@ -1,8 +1,9 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from events.relay import Relay
 
-from ._signals import stop_on_signals
+from ._process import stop_on_signals, yield_cpu
 
 
 class Command(BaseCommand):
@@ -17,8 +18,11 @@ class Command(BaseCommand):
     def handle(self, *args, exit_when_idle=False, **options):
         relay = Relay()
         stop_on_signals(relay)
+        nice = yield_cpu(settings.OUTBOX_RELAY_NICE)
         target = f"exchange {relay.exchange!r}" if relay.url else "nowhere (AMQP_URL is not set)"
-        self.stdout.write(f"outbox_relay: publishing to {target}, polling every {relay.poll_seconds} s.")
+        self.stdout.write(
+            f"outbox_relay: publishing to {target}, polling every {relay.poll_seconds} s, at nice {nice}."
+        )
         self.stdout.flush()
         relay.run(exit_when_idle=exit_when_idle)
         self.stdout.write("outbox_relay: stopped.")
