@@ -1,5 +1,6 @@
 """A py-spy profile of the app under wrk (bench/run.py, when a seat-map budget is missed or BENCH_PROFILE=1)."""
 
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -40,7 +41,9 @@ def profile_under(name: str, env: dict, load: Callable[[], None]) -> str | None:
             "record",
             "--subprocesses",
             "--nonblocking",
-            "--gil",
+            # BENCH_PROFILE_WALL=1: every thread's every sample, waiting or not
+            # (where the time goes), instead of the GIL holder's (where the CPU goes).
+            "--idle" if os.environ.get("BENCH_PROFILE_WALL") else "--gil",
             "-r",
             "200",
             "-f",
