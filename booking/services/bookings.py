@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
@@ -33,7 +33,7 @@ from booking.services.common import (
     show_ensure_not_started,
 )
 from booking.services.events import count_order, order_event
-from booking.services.locking import locked, seats_lock, user_lock
+from booking.services.locking import locked, one_statement, seats_lock, user_lock
 from catalog.models import Seat, Show
 from cinema import metrics
 from cinema.errors import DomainError
@@ -144,7 +144,7 @@ def _create_booking(**fields) -> Booking:
     for _ in range(CODE_ATTEMPTS):
         try:
             booking = Booking(code=_new_code(), **fields)
-            with transaction.atomic():
+            with one_statement():
                 insert_rows([booking])  # the ORM's INSERT without its compiler (cinema.prepared)
             return booking
         except IntegrityError:
@@ -283,9 +283,9 @@ def _order_place(
     count_order("created")
     if not pay:
         count_order("confirmed")
-        # Queued after commit (so the booking's transaction has no email row to
-        # write) and sent then, outside any lock; a failed send is retried.
-        transaction.on_commit(lambda: emails.email_order_confirmed(booking_id=booking.pk))
+        # Queued in this transaction, so the ticket email commits with the
+        # booking; sent after commit, outside any lock; a failed send is retried.
+        emails.email_order_confirmed(booking_id=booking.pk)
     return BookingOutcome(booking=booking, record=record)
 
 

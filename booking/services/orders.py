@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from booking.exceptions import OrderExpired, OrderNotPayable
@@ -21,7 +21,7 @@ from booking.services import emails
 from booking.services.cancellations import _email_cancelled, _refund
 from booking.services.common import _line_seat_ids, _release_claimed, seat_is_claimed_by, seats_end_hold
 from booking.services.events import count_order, count_payment, order_event
-from booking.services.locking import booking_lock, locked, order_seats_lock, seats_lock, user_lock
+from booking.services.locking import booking_lock, locked, one_statement, order_seats_lock, seats_lock, user_lock
 from events.models import EventType
 from payments.exceptions import PaymentDeclined, PaymentNotSupported, UnknownPayment
 from payments.models import Payment
@@ -46,7 +46,7 @@ def _settle(order: Booking, payment: Payment, now: datetime) -> None:
 
     On time, or late with every seat still free: the seats are sold (the
     lines become active: the database's one-active-sale constraint is the last
-    word) and the order CONFIRMED, the ticket emailed after commit. Otherwise
+    word) and the order CONFIRMED, its ticket email queued with it. Otherwise
     (seats gone, order cancelled, show cancelled) no money is kept: EXPIRED
     (or still CANCELLED) with a full refund."""
     order_event(
@@ -70,7 +70,7 @@ def _settle(order: Booking, payment: Payment, now: datetime) -> None:
     )
     if ok:
         try:
-            with transaction.atomic():
+            with one_statement():
                 BookingSeat.objects.filter(booking_id=order.pk).update(active=True)
         except IntegrityError:
             ok = False  # another sale of one of these seats stands
@@ -88,9 +88,9 @@ def _settle(order: Booking, payment: Payment, now: datetime) -> None:
             currency=order.currency,
             confirmed_at=now,
         )
-        order_id = order.pk
         # Once: _settle runs once per succeeded payment, under the order's lock.
-        transaction.on_commit(lambda: emails.email_order_confirmed(booking_id=order_id))
+        # Queued in this transaction: the ticket email commits with the sale.
+        emails.email_order_confirmed(booking_id=order.pk)
         count_order("confirmed")
         return
     if order.status != BookingStatus.CANCELLED:

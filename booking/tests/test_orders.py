@@ -565,3 +565,31 @@ def test_no_provider_call_happens_inside_a_transaction(user, monkeypatch, offlin
     assert calls == [("start", offline), ("charge", False), ("refund", False)]
     assert Payment.objects.get().checkout_url.endswith(f"/payments/test/{Payment.objects.get().checkout_token}/")
     assert Refund.objects.get().status == RefundStatus.SUCCEEDED
+
+
+def test_late_money_refused_by_the_one_active_sale_constraint_expires_and_refunds(
+    client, user, other, monkeypatch, django_capture_on_commit_callbacks
+):
+    """When the seats look free to the read but another sale stands in the
+    database (the race _settle cannot see), the constraint refuses the lines
+    and the same transaction goes on to expire and refund: the failed
+    statement alone is undone (services/locking.py one_statement)."""
+    from booking.services import orders
+
+    show = make_show()
+    body = _order(user, show)
+    _expire(body["id"])
+    winner = _paid(other, show, names=("A2",))
+    monkeypatch.setattr(orders, "_seat_is_ours", lambda seat, order, now: True)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _webhook(client, body["payment"]["id"]).status_code == 200
+    order = Booking.objects.get(pk=body["id"])
+    assert order.status == BookingStatus.EXPIRED
+    assert not BookingSeat.objects.filter(booking=order, active=True).exists()
+    refund = Refund.objects.get(payment_id=body["payment"]["id"])
+    assert refund.amount == D("470.80") and refund.status == RefundStatus.SUCCEEDED
+    assert len(_events("order.expired")) == 1 and len(_events("refund.created")) == 1
+    winner.refresh_from_db()
+    assert winner.status == BookingStatus.CONFIRMED
+    assert BookingSeat.objects.filter(booking=winner, active=True).count() == 1
+    assert ShowSeat.objects.get(pk=seat_ids(show, "A2")[0]).status == SeatStatus.SOLD
