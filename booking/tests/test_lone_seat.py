@@ -165,3 +165,47 @@ def test_pure_sparing_falls_back_only_when_no_block_spares_a_seat():
     assert seating.blocks_sparing_lone(rows, [[1], [2]]) == [[1], [2]]
     rows = rows_of("SSS")
     assert seating.blocks_sparing_lone(rows, [[2], [1]]) == [[1]]
+
+
+def _lone_seats_plain(rows, chosen):
+    """The rule as first written: the whole map walked for every choice."""
+    chosen = set(chosen)
+    by_row: dict[int, dict[int, tuple[int, bool]]] = {}
+    for row in rows:
+        by_row.setdefault(row.row_index, {})[row.column] = (row.pk, bool(row.free) and row.pk not in chosen)
+    lone = []
+    for row_index in sorted(by_row):
+        seats = by_row[row_index]
+        for column in sorted(seats):
+            pk, free = seats[column]
+            if not free:
+                continue
+            left, right = seats.get(column - 1), seats.get(column + 1)
+            if (left and left[1]) or (right and right[1]):
+                continue
+            if (left and left[0] in chosen) or (right and right[0] in chosen):
+                lone.append(pk)
+    return lone
+
+
+def test_the_map_read_once_answers_as_the_plain_walk():
+    """lone_seats (and so blocks_without_lone) reads the map once and checks a
+    choice from its own neighbours: the same answer as walking the whole map,
+    on random rooms with aisles, taken seats and choices of free or taken seats."""
+    import random
+
+    rnd = random.Random(7)
+    for _ in range(400):
+        rows, pk = [], 0
+        for row_index in range(rnd.randint(1, 5)):
+            for column in range(rnd.randint(1, 14)):
+                if rnd.random() < 0.15:
+                    continue  # an aisle gap
+                pk += 1
+                rows.append(SeatRow(pk, rnd.random() < 0.6, row_index, column, "STANDARD"))
+        if not rows:
+            continue
+        chosen = set(rnd.sample([r.pk for r in rows], rnd.randint(1, min(4, len(rows)))))
+        assert seating.lone_seats(rows, chosen) == _lone_seats_plain(rows, chosen)
+        blocks = [rnd.sample([r.pk for r in rows], 1) for _ in range(5)]
+        assert seating.blocks_without_lone(rows, blocks) == [b for b in blocks if not _lone_seats_plain(rows, b)]
