@@ -84,24 +84,31 @@ def _hold_preflight(user, show: Show, now: datetime) -> None:
             )
 
 
-def _ensure_on_sale(show: Show, now: datetime) -> None:
+def _ensure_on_sale(show: Show, now: datetime, *, on_sale: bool | None = None) -> None:
     """Under the caller's locks: the show is still on sale (catalog.selectors;
-    by hand in booking/sql.py, beside its ORM twin: one query on every hold)."""
-    if not sql.show_on_sale_sql(show_id=show.pk, now=now):
+    by hand in booking/sql.py, beside its ORM twin: one query on every hold).
+    ``on_sale``: that answer, when the caller read it under those locks."""
+    if on_sale is None:
+        on_sale = sql.show_on_sale_sql(show_id=show.pk, now=now)
+    if not on_sale:
         if show.start_time <= now:
             raise ShowStarted("This show has already started.", show_id=show.pk)
         raise ShowNotOnSale("This show is no longer on sale.", show_id=show.pk)
 
 
-def _check_limit(user, show: Show, now: datetime, wanted: int, exclude=(), *, held: int | None = None) -> None:
+def _check_limit(
+    user, show: Show, now: datetime, wanted: int, exclude=(), *, held: int | None = None, counts=None
+) -> None:
     """HoldLimitExceeded if the user would hold more than a limit: seats of
     one show at a time (MAX_SEATS_PER_BOOKING), held and bought on one show
     (MAX_SEATS_PER_USER_PER_SHOW), held across every show
     (MAX_HELD_SEATS_PER_USER). ``held``: the user's unexpired holds on the show
     outside ``exclude``, when the caller already knows them under the user's
-    row lock. One query (booking/sql.py: the user's holds, their bought seats)."""
+    row lock. One query (booking/sql.py: the user's holds, their bought seats),
+    unless the caller read those ``counts`` under that lock."""
     limit = settings.MAX_SEATS_PER_BOOKING
-    counts = sql.hold_counts_sql(user=user, show_id=show.pk, now=now, exclude=exclude)
+    if counts is None:
+        counts = sql.hold_counts_sql(user=user, show_id=show.pk, now=now, exclude=exclude)
     if held is None:
         held = counts.here
     if held + wanted > limit:

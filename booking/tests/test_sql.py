@@ -166,3 +166,35 @@ def test_seat_writes_agree(scene):
             write["now"],
         )
     sql.seats_write_sql([], **writes[0])  # nothing to write: no query
+
+
+def test_a_holds_first_reads_in_one_round_trip_agree(scene, django_assert_num_queries):
+    """hold_start_sql: the user lock, on-sale, map and counts reads of a
+    best-available hold in one query on MariaDB (one by one on SQLite),
+    answering what their ORM twins answer; a show not on sale reads False."""
+    show, viewer, now = scene
+    buyer = Booking.objects.filter(show=show, status=BookingStatus.CONFIRMED).get().user
+    for at in (now, now + timedelta(hours=1), show.start_time):
+        for user in (viewer, buyer):
+            with transaction.atomic():
+                with django_assert_num_queries(1 if connection.vendor == "mysql" else 3):
+                    raw = sql.hold_start_sql(user=user, show_id=show.pk, now=at)
+                orm = sql.hold_start_orm(user=user, show_id=show.pk, now=at)
+            assert (raw.on_sale, sorted(raw.rows), raw.counts) == (orm.on_sale, sorted(orm.rows), orm.counts)
+    assert sql.hold_start_sql(user=viewer, show_id=show.pk, now=show.start_time).on_sale is False
+
+
+def test_statements_run_in_one_round_trip_on_mariadb_and_fail_as_alone():
+    """On MariaDB the connection takes several statements at once (settings.py);
+    a failing statement raises Django's error, the ones after it do not run,
+    and the connection goes on as before."""
+    from django.db import DatabaseError
+
+    assert sql._several_at_once() == (connection.vendor == "mysql")
+    one = sql.Statement("SELECT %s", [1], lambda rows: rows[0][0])
+    two = sql.Statement("SELECT %s, %s", ["a", 2], lambda rows: rows[0])
+    assert sql.statements_run([one, two, one]) == [1, ("a", 2), 1]
+    broken = sql.Statement("SELECT * FROM no_such_table_here", [], list)
+    with pytest.raises(DatabaseError, match="no_such_table_here"):
+        sql.statements_run([one, broken, two])
+    assert sql.statements_run([two, one]) == [("a", 2), 1]
