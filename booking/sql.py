@@ -8,9 +8,8 @@ booking/tests/test_sql.py, checks it on every backend), and the free-seat rule
 in SQL is the twin of booking.models.free_q.
 """
 
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -19,6 +18,7 @@ from django.db.models import Count, F, Q, Sum
 from booking.models import Booking, BookingSeat, SeatStatus, ShowSeat, free_q, held_q, hold_expired
 from catalog.models import Movie, Seat, Show
 from catalog.selectors import shows_on_sale
+from cinema.prepared import Prepared, Statement, statements_run
 
 # booking.models.free_q in SQL; parameters: AVAILABLE, LOCKED, SOLD, now.
 FREE_SQL = "(ss.status = %s OR (ss.status IN (%s, %s) AND ss.held_until <= %s))"
@@ -26,46 +26,6 @@ FREE_SQL = "(ss.status = %s OR (ss.status IN (%s, %s) AND ss.held_until <= %s))"
 
 def _free_params(at) -> list:
     return [SeatStatus.AVAILABLE.value, SeatStatus.LOCKED.value, SeatStatus.SOLD.value, at]
-
-
-# --------------------------------------------------------------------------
-# several statements in one round trip
-# --------------------------------------------------------------------------
-class Statement(NamedTuple):
-    sql: str
-    params: list
-    answer: Callable[[list[tuple]], Any]  # its rows -> what the caller gets
-
-
-def _several_at_once() -> bool:
-    """The connection sends several statements in one query: MariaDB with
-    CLIENT.MULTI_STATEMENTS (settings.py turns it on)."""
-    if connection.vendor != "mysql":
-        return False
-    from MySQLdb.constants import CLIENT
-
-    return bool(connection.settings_dict["OPTIONS"].get("client_flag", 0) & CLIENT.MULTI_STATEMENTS)
-
-
-def statements_run(statements: list[Statement]) -> list:
-    """Run ``statements`` in order in the current transaction and return each
-    one's answer: in one round trip where the connection allows it (a round
-    trip costs the app ~0.15 ms of CPU on the bench machine, whatever the
-    statement), else one by one. As one by one: a statement that fails raises
-    its own error (a lock wait, a deadlock) and those after it do not run."""
-    with connection.cursor() as cursor:
-        if not _several_at_once() or len(statements) < 2:
-            answers = []
-            for statement in statements:
-                cursor.execute(statement.sql, statement.params)
-                answers.append(statement.answer(cursor.fetchall()))
-            return answers
-        cursor.execute(";\n".join(st.sql for st in statements), [p for st in statements for p in st.params])
-        answers = [statements[0].answer(cursor.fetchall())]
-        for statement in statements[1:]:
-            cursor.nextset()
-            answers.append(statement.answer(cursor.fetchall()))
-        return answers
 
 
 # --------------------------------------------------------------------------
@@ -79,6 +39,12 @@ def _user_lock_statement(user) -> Statement:
 
 def user_lock_sql(user) -> None:
     statements_run([_user_lock_statement(user)])
+
+
+def user_lock_statements(user) -> list[Statement]:
+    """The user-row lock as statements to run first in a batch: none on
+    SQLite, which has no row locks (its write transaction is the lock)."""
+    return [_user_lock_statement(user)] if connection.features.has_select_for_update else []
 
 
 def user_lock_orm(user) -> None:
@@ -116,13 +82,19 @@ def seats_write_orm(pks, *, status: str, held_by_id: int | None, held_at, held_u
 # --------------------------------------------------------------------------
 # the show row, shared: paying or cancelling an order (services/locking.py)
 # --------------------------------------------------------------------------
+# The ORM has no FOR SHARE: its query with the clause added (cinema.prepared).
+SHOW_SHARED = Prepared(
+    Show,
+    lambda pk: Show.objects.filter(pk=pk),
+    for_update=True,
+    suffix=lambda connection: " LOCK IN SHARE MODE" if connection.vendor == "mysql" else " FOR SHARE",
+)
+
+
 def show_share_lock_sql(show_id: int) -> Show | None:
-    """The show, read under a shared row lock (the ORM has no FOR SHARE):
-    payments of one show go on side by side, show_cancel's FOR UPDATE waits
-    for them and they for it."""
-    share = "LOCK IN SHARE MODE" if connection.vendor == "mysql" else "FOR SHARE"
-    query = Show.objects.raw(f"SELECT * FROM {Show._meta.db_table} WHERE id = %s {share}", [show_id])
-    return next(iter(query), None)
+    """The show, read under a shared row lock: payments of one show go on
+    side by side, show_cancel's FOR UPDATE waits for them and they for it."""
+    return SHOW_SHARED.first(show_id)
 
 
 def show_share_lock_orm(show_id: int) -> Show | None:
@@ -313,12 +285,11 @@ def hold_start_sql(*, user, show_id: int, now: datetime) -> HoldStart:
     in one round trip (statements_run): the four reads every best-available
     hold starts with."""
     statements = [
+        *user_lock_statements(user),
         _show_on_sale_statement(show_id=show_id, now=now),
         _best_rows_statement(show_id=show_id, user=user, now=now),
         _hold_counts_statement(user=user, show_id=show_id, now=now),
     ]
-    if connection.features.has_select_for_update:
-        statements.insert(0, _user_lock_statement(user))
     return HoldStart(*statements_run(statements)[-3:])
 
 

@@ -14,6 +14,7 @@ from django.db import IntegrityError
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
+from booking import sql
 from booking.exceptions import (
     HoldExpired,
     IdempotencyInProgress,
@@ -37,7 +38,7 @@ from booking.services.locking import locked, one_statement, seats_lock, user_loc
 from catalog.models import Seat, Show
 from cinema import metrics
 from cinema.errors import DomainError
-from cinema.prepared import Prepared, insert_rows
+from cinema.prepared import Prepared, insert_rows, statements_run
 from events.models import EventType
 from payments.providers import get_provider
 from payments.services import order_price, payment_create, payment_record_checkout
@@ -87,8 +88,10 @@ _SHOW_CANCELLED = Prepared(Show, lambda pk: Show.objects.filter(pk=pk, cancelled
 _SEAT_NAMES = Prepared(Seat, lambda *ids: Seat.objects.filter(pk__in=ids).only("row_label", "number", "seat_type"))
 
 
-def _find_key(user, key: str, fingerprint: str, now: datetime) -> BookingOutcome | None:
-    """The replay of an earlier request with this key, or None to go ahead.
+def _lock_user_finding_key(user, key: str | None, fingerprint: str, now: datetime) -> BookingOutcome | None:
+    """user_lock, then (with ``key``) the replay of an earlier request with
+    this key, or None to go ahead: the lock and the key's record read in one
+    round trip (booking/sql.py statements_run).
 
     The caller holds the user's row lock, and a record is only ever written by
     a successful booking under that lock, in the booking's own transaction: so
@@ -96,7 +99,11 @@ def _find_key(user, key: str, fingerprint: str, now: datetime) -> BookingOutcome
     it finds the record and replays) or roll back (then there is no record and
     it proceeds itself). A record older than IDEMPOTENCY_TTL_HOURS is forgotten.
     """
-    record = _KEY_RECORD.first(user.pk, key)  # the booking loads on a replay only
+    if not key:
+        user_lock(user)
+        return None
+    # The booking loads on a replay only.
+    record = statements_run([*sql.user_lock_statements(user), _KEY_RECORD.statement(user.pk, key, first=True)])[-1]
     if record is None:
         return None
     if record.created_at <= now - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS):
@@ -202,17 +209,16 @@ def _order_place(
     now: datetime,
 ) -> BookingOutcome:
     idempotency_key = idempotency_key_clean(idempotency_key)
-    user_lock(user)
-    if idempotency_key:
-        replay = _find_key(user, idempotency_key, fingerprint, now)
-        if replay is not None:
-            return replay
+    replay = _lock_user_finding_key(user, idempotency_key, fingerprint, now)
+    if replay is not None:
+        return replay
     ids = seat_ids_clean(seat_ids)
     show_ensure_not_started(show, now)
-    seats = seats_lock(show, ids)
+    # A staff show cancel locks every seat of the show: its mark is read after
+    # our seat locks (the next statement of the same round trip).
+    seats, cancelled = seats_lock(show, ids, then=[_SHOW_CANCELLED.statement(show.pk, first=True)])
     seats_check_known(seats, ids)
-    # A staff show cancel locks every seat of the show: read its mark after our locks.
-    if _SHOW_CANCELLED.first(show.pk) is not None:
+    if cancelled is not None:
         raise ShowCancelled("This show has been cancelled.", show_id=show.pk)
     _check_held(user, seats, now)
     lines = _priced_lines(show, seats)

@@ -11,6 +11,7 @@ import functools
 import random
 import time
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, OperationalError, connection, transaction
 
 from booking import sql
@@ -18,7 +19,7 @@ from booking.exceptions import LockTimeout
 from booking.models import Booking, BookingSeat, ShowSeat
 from catalog.models import Show
 from cinema import metrics, readcache
-from cinema.prepared import Prepared
+from cinema.prepared import Prepared, statements_run
 
 DEADLOCK_RETRIES = 3
 MYSQL_LOCK_WAIT_TIMEOUT = 1205
@@ -129,18 +130,43 @@ def booking_lock(booking_id: int, show_id: int) -> Booking:
     else:  # SQLite: the write transaction is the lock
         show = sql.show_share_lock_orm(show_id)
     booking = _BOOKING_LOCKED.first(booking_id, show_id)
+    return _locked_booking(booking, show)
+
+
+def user_and_booking_lock(user_id: int, booking_id: int, show_id: int) -> Booking:
+    """user_lock of ``user_id``, then booking_lock, in one round trip."""
+    if not connection.features.has_select_for_update:
+        user_lock(get_user_model()(pk=user_id))
+        return booking_lock(booking_id, show_id)
+    _, show, booking = statements_run(
+        [
+            *sql.user_lock_statements(get_user_model()(pk=user_id)),
+            sql.SHOW_SHARED.statement(show_id, first=True),
+            _BOOKING_LOCKED.statement(booking_id, show_id, first=True),
+        ]
+    )
+    return _locked_booking(booking, show)
+
+
+def _locked_booking(booking: Booking | None, show: Show | None) -> Booking:
     if booking is None:
         raise Booking.DoesNotExist("Booking matching query does not exist.")
     booking.show = show
     return booking
 
 
-def seats_lock(show: Show, seat_ids, *, skip_locked: bool = False) -> list[ShowSeat]:
+def seats_lock(show: Show, seat_ids, *, skip_locked: bool = False, then=None):
     """Lock the show's seats among ``seat_ids``, in pk order (and move the
-    show's cached-read versions once the transaction commits)."""
+    show's cached-read versions once the transaction commits). ``then``:
+    statements (cinema.prepared.statements_run) to run right after the lock
+    in the same round trip; the answer is then (seats, *their answers)."""
     readcache.version_bump(*readcache.show_versions(show))
     ids = list(dict.fromkeys(seat_ids))
-    return _SEATS_LOCKED[skip_locked].all(show.pk, *ids) if ids else []
+    if then is None:
+        return _SEATS_LOCKED[skip_locked].all(show.pk, *ids) if ids else []
+    if not ids:
+        return [], *statements_run(then)
+    return tuple(statements_run([_SEATS_LOCKED[skip_locked].statement(show.pk, *ids), *then]))
 
 
 def _seats_locked(skip_locked: bool) -> Prepared:

@@ -21,7 +21,15 @@ from booking.services import emails
 from booking.services.cancellations import _email_cancelled, _refund
 from booking.services.common import _line_seat_ids, _release_claimed, seat_is_claimed_by, seats_end_hold
 from booking.services.events import count_order, count_payment, order_event
-from booking.services.locking import booking_lock, locked, one_statement, order_seats_lock, seats_lock, user_lock
+from booking.services.locking import (
+    booking_lock,
+    locked,
+    one_statement,
+    order_seats_lock,
+    seats_lock,
+    user_and_booking_lock,
+    user_lock,
+)
 from events.models import EventType
 from payments.exceptions import PaymentDeclined, PaymentNotSupported, UnknownPayment
 from payments.models import Payment
@@ -128,8 +136,7 @@ def order_record_charge(
     a decline leaves it PAYMENT_PENDING. Locks the buyer's row, the order,
     the payment, then the seats. Returns the order as it now stands."""
     now = now or timezone.now()
-    user_lock(get_user_model()(pk=order.user_id))
-    order = booking_lock(order.pk, order.show_id)
+    order = user_and_booking_lock(order.user_id, order.pk, order.show_id)
     changed = payment_record_outcome(payment=payment, succeeded=succeeded, reference=reference, message=message)
     if changed and succeeded:
         _settle(order, payment, now)

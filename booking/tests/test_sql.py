@@ -182,19 +182,3 @@ def test_a_holds_first_reads_in_one_round_trip_agree(scene, django_assert_num_qu
                 orm = sql.hold_start_orm(user=user, show_id=show.pk, now=at)
             assert (raw.on_sale, sorted(raw.rows), raw.counts) == (orm.on_sale, sorted(orm.rows), orm.counts)
     assert sql.hold_start_sql(user=viewer, show_id=show.pk, now=show.start_time).on_sale is False
-
-
-def test_statements_run_in_one_round_trip_on_mariadb_and_fail_as_alone():
-    """On MariaDB the connection takes several statements at once (settings.py);
-    a failing statement raises Django's error, the ones after it do not run,
-    and the connection goes on as before."""
-    from django.db import DatabaseError
-
-    assert sql._several_at_once() == (connection.vendor == "mysql")
-    one = sql.Statement("SELECT %s", [1], lambda rows: rows[0][0])
-    two = sql.Statement("SELECT %s, %s", ["a", 2], lambda rows: rows[0])
-    assert sql.statements_run([one, two, one]) == [1, ("a", 2), 1]
-    broken = sql.Statement("SELECT * FROM no_such_table_here", [], list)
-    with pytest.raises(DatabaseError, match="no_such_table_here"):
-        sql.statements_run([one, broken, two])
-    assert sql.statements_run([two, one]) == [("a", 2), 1]

@@ -9,6 +9,7 @@ from booking.models import Booking
 from booking.services import booking_confirm, seats_hold
 from booking.tests.helpers import make_show
 from catalog.models import Movie, Show
+from cinema import prepared
 from cinema.prepared import Prepared
 from tests.api import seat_ids
 from tests.factories import MovieFactory, UserFactory
@@ -143,3 +144,42 @@ def test_insert_rows_stores_what_the_orm_stores(django_capture_on_commit_callbac
         (s.show_seat_id, "Z9", Decimal("9.00"), BookingSeat._meta.get_field("active").get_default()) for s in lines
     ]
     insert_rows([])  # nothing: no query
+
+
+def test_statements_run_in_one_round_trip_on_mariadb_and_fail_as_alone():
+    """On MariaDB the connection takes several statements at once (settings.py);
+    a failing statement raises Django's error, the ones after it do not run,
+    and the connection goes on as before."""
+    from django.db import DatabaseError
+
+    assert prepared._several_at_once(connection) == (connection.vendor == "mysql")
+    one = prepared.Statement("SELECT %s", [1], lambda rows: rows[0][0])
+    two = prepared.Statement("SELECT %s, %s", ["a", 2], lambda rows: rows[0])
+    assert prepared.statements_run([one, two, one]) == [1, ("a", 2), 1]
+    broken = prepared.Statement("SELECT * FROM no_such_table_here", [], list)
+    with pytest.raises(DatabaseError, match="no_such_table_here"):
+        prepared.statements_run([one, broken, two])
+    assert prepared.statements_run([two, one]) == [("a", 2), 1]
+
+
+def test_a_prepared_query_as_a_statement_answers_as_it_does_alone():
+    from django.db import transaction
+
+    order = _order()
+    locked = Prepared(
+        Booking,
+        lambda pk: Booking.objects.select_for_update().select_related("show__movie").filter(pk=pk),
+        for_update=True,
+    )
+    titles = Prepared(Movie, lambda pk: Movie.objects.filter(pk=pk))
+    with transaction.atomic():
+        mine, none, movies = prepared.statements_run(
+            [
+                locked.statement(order.pk, first=True),
+                locked.statement(order.pk + 1000, first=True),
+                titles.statement(order.show.movie_id),
+            ]
+        )
+        assert _fields(mine) == _fields(locked.first(order.pk)) and none is None
+        assert _fields(mine.show.movie) == _fields(order.show.movie)
+        assert [_fields(m) for m in movies] == [_fields(m) for m in titles.all(order.show.movie_id)]

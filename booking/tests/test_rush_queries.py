@@ -1,0 +1,42 @@
+"""The queries of the ticket rush's three requests, pinned: the best two
+seats held, ordered with an Idempotency-Key, paid with the test card. On
+MariaDB the leading reads of each transaction go in one round trip
+(cinema.prepared.statements_run); SQLite runs them one by one. BEGIN and
+COMMIT are counted as Django logs them."""
+
+import uuid
+
+import pytest
+from django.db import connection
+
+from booking.tests.helpers import make_show
+from tests.api import client_for
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("payments_on")]
+
+# hold, order, pay: round trips on MariaDB / statements on SQLite.
+EXPECTED = {"mysql": (8, 13, 16), "sqlite": (10, 14, 18)}
+
+
+def test_the_rush_requests_make_these_queries(django_assert_num_queries, settings):
+    settings.EMAIL_SEND_AFTER_COMMIT = False  # as under a rush: the request only queues the email
+    show = make_show("SSSSSS\nSSSSSS")
+    client = client_for(UserFactory())
+    hold, order, pay = EXPECTED[connection.vendor]
+    with django_assert_num_queries(hold):
+        r = client.post(f"/api/v1/shows/{show.pk}/holds", {"quantity": 2}, format="json")
+    assert r.status_code == 201, r.content
+    with django_assert_num_queries(order):
+        r = client.post(
+            "/api/v1/bookings",
+            {"show_id": show.pk, "seat_ids": [s["id"] for s in r.json()["seats"]]},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        )
+    assert r.status_code == 201, r.content
+    with django_assert_num_queries(pay):
+        r = client.post(
+            f"/api/v1/orders/{r.json()['id']}/confirm-payment", {"card_number": "4242 4242 4242 4242"}, format="json"
+        )
+    assert r.status_code == 200 and r.json()["status"] == "CONFIRMED", r.content
