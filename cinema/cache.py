@@ -11,7 +11,15 @@ throttle (cinema/token_bucket.py), in one round trip too.
 """
 
 from django.core.cache.backends import redis
+from redis.commands.core import Script
 from redis.exceptions import NoScriptError
+
+# incr_versions' command: per key, SET NX with the expiry, then INCR.
+_INCR_VERSIONS = Script(
+    None,  # no client of its own: each call names the cache's
+    b"for _, key in ipairs(KEYS) do redis.call('SET', key, ARGV[1], 'NX', 'EX', ARGV[2]);"
+    b" redis.call('INCR', key) end return 0",
+)
 
 
 class RedisCacheClient(redis.RedisCacheClient):
@@ -33,15 +41,14 @@ class RedisCache(redis.RedisCache):
         self._class = RedisCacheClient
 
     def incr_versions(self, keys, *, fresh: int, timeout: int) -> None:
-        """Add one to each key in one round trip (Django's ``incr`` costs two per
-        key: EXISTS, then INCRBY). A missing key starts from ``fresh`` (kept
-        ``timeout`` s), so it never comes back as a value it had before."""
-        with self._cache.get_client(write=True).pipeline(transaction=False) as pipe:
-            for key in keys:
-                key = self.make_and_validate_key(key)
-                pipe.set(key, fresh, nx=True, ex=timeout)
-                pipe.incr(key)
-            pipe.execute()
+        """Add one to each key in one command (Django's ``incr`` costs two round
+        trips per key: EXISTS, then INCRBY; a pipeline of SET NX + INCR per key
+        cost redis-py ~0.15 ms of CPU for two keys, the script ~0.08 ms). A
+        missing key starts from ``fresh`` (kept ``timeout`` s), so it never
+        comes back as a value it had before."""
+        made = [self.make_and_validate_key(key) for key in keys]
+        # EVALSHA; a new or restarted Redis is sent the script first (redis-py's Script).
+        _INCR_VERSIONS(keys=made, args=[fresh, timeout], client=self._cache.get_client(write=True))
 
     def get_many_after(self, keys, script, script_keys, script_args, *, answers: int):
         """A Lua ``script`` (redis-py's ``Script``) that answers ``answers``

@@ -90,6 +90,9 @@ def payment_check_amount(*, payment: Payment, amount: Decimal, currency: str) ->
         )
 
 
+_NOT_LOCKED = object()  # payment_record_outcome's: lock it here
+
+
 def payment_record_outcome(
     *,
     payment: Payment,
@@ -99,8 +102,10 @@ def payment_record_outcome(
     amount: Decimal | None = None,
     currency: str | None = None,
     now: datetime | None = None,
+    locked=_NOT_LOCKED,
 ) -> bool:
-    """Record a charge's or a webhook's outcome. Locks the payment.
+    """Record a charge's or a webhook's outcome. Locks the payment (``locked``:
+    the caller already did, with payment_lock_statement: its answer).
 
     With `amount`/`currency` (a webhook's figures), first checks them against
     the payment: PaymentMismatch, nothing written. A success moves a payable
@@ -112,16 +117,27 @@ def payment_record_outcome(
     if amount is not None or currency is not None:
         # Before any write or lock: a payment's amount and currency never change.
         payment_check_amount(payment=payment, amount=amount, currency=currency or "")
-    return _record_outcome(payment=payment, succeeded=succeeded, reference=reference, message=message, now=now)
+    return _record_outcome(
+        payment=payment, succeeded=succeeded, reference=reference, message=message, now=now, locked=locked
+    )
 
 
 _PAYMENT_LOCKED = Prepared(Payment, lambda pk: Payment.objects.select_for_update().filter(pk=pk), for_update=True)
 
 
-def _refresh_locked(payment: Payment) -> None:
+def payment_lock_statement(payment: Payment):
+    """The payment's row lock as a statement (cinema.prepared.statements_run),
+    for a caller that takes it in one round trip with the locks before it;
+    its answer goes to payment_record_outcome as ``locked``."""
+    return _PAYMENT_LOCKED.statement(payment.pk, first=True)
+
+
+def _refresh_locked(payment: Payment, locked=_NOT_LOCKED) -> None:
     """``payment`` locked and brought up to date in place (refresh_from_db
-    of a select_for_update, compiled once: cinema.prepared)."""
-    locked = _PAYMENT_LOCKED.first(payment.pk)
+    of a select_for_update, compiled once: cinema.prepared). ``locked``: the
+    row as the caller's payment_lock_statement read it (None: gone)."""
+    if locked is _NOT_LOCKED:
+        locked = _PAYMENT_LOCKED.first(payment.pk)
     if locked is None:
         raise Payment.DoesNotExist
     for field in Payment._meta.concrete_fields:
@@ -129,8 +145,10 @@ def _refresh_locked(payment: Payment) -> None:
 
 
 @transaction.atomic(savepoint=False)
-def _record_outcome(*, payment: Payment, succeeded: bool, reference: str, message: str, now: datetime | None) -> bool:
-    _refresh_locked(payment)
+def _record_outcome(
+    *, payment: Payment, succeeded: bool, reference: str, message: str, now: datetime | None, locked=_NOT_LOCKED
+) -> bool:
+    _refresh_locked(payment, locked)
     if not payment.is_payable:
         return False
     if succeeded:

@@ -133,19 +133,22 @@ def booking_lock(booking_id: int, show_id: int) -> Booking:
     return _locked_booking(booking, show)
 
 
-def user_and_booking_lock(user_id: int, booking_id: int, show_id: int) -> Booking:
-    """user_lock of ``user_id``, then booking_lock, in one round trip."""
+def user_and_booking_lock(user_id: int, booking_id: int, show_id: int, *, then=()) -> tuple:
+    """user_lock of ``user_id``, then booking_lock, then the ``then``
+    statements (cinema.prepared.statements_run: the next locks in order), in
+    one round trip: (the booking, *the answers of ``then``)."""
     if not connection.features.has_select_for_update:
         user_lock(get_user_model()(pk=user_id))
-        return booking_lock(booking_id, show_id)
-    _, show, booking = statements_run(
+        return booking_lock(booking_id, show_id), *statements_run(list(then))
+    _, show, booking, *answers = statements_run(
         [
             *sql.user_lock_statements(get_user_model()(pk=user_id)),
             sql.SHOW_SHARED.statement(show_id, first=True),
             _BOOKING_LOCKED.statement(booking_id, show_id, first=True),
+            *then,
         ]
     )
-    return _locked_booking(booking, show)
+    return _locked_booking(booking, show), *answers
 
 
 def _locked_booking(booking: Booking | None, show: Show | None) -> Booking:

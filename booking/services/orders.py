@@ -35,7 +35,7 @@ from payments.exceptions import PaymentDeclined, PaymentNotSupported, UnknownPay
 from payments.models import Payment
 from payments.providers import get_provider, normalize_card_number, webhook_provider
 from payments.selectors import payment_for_notice, payment_for_order
-from payments.services import payment_apply_notice, payment_record_outcome
+from payments.services import payment_apply_notice, payment_lock_statement, payment_record_outcome
 
 
 # --------------------------------------------------------------------------
@@ -136,8 +136,12 @@ def order_record_charge(
     a decline leaves it PAYMENT_PENDING. Locks the buyer's row, the order,
     the payment, then the seats. Returns the order as it now stands."""
     now = now or timezone.now()
-    order = user_and_booking_lock(order.user_id, order.pk, order.show_id)
-    changed = payment_record_outcome(payment=payment, succeeded=succeeded, reference=reference, message=message)
+    order, locked = user_and_booking_lock(
+        order.user_id, order.pk, order.show_id, then=[payment_lock_statement(payment)]
+    )
+    changed = payment_record_outcome(
+        payment=payment, succeeded=succeeded, reference=reference, message=message, locked=locked
+    )
     if changed and succeeded:
         _settle(order, payment, now)
     elif changed:
