@@ -105,7 +105,7 @@ def show_share_lock_orm(show_id: int) -> Show | None:
 # --------------------------------------------------------------------------
 # still on sale? (every hold, under the user's lock: catalog.selectors.shows_on_sale)
 # --------------------------------------------------------------------------
-def _show_on_sale_statement(*, show_id: int, now: datetime) -> Statement:
+def show_on_sale_statement(*, show_id: int, now: datetime) -> Statement:
     sql = (
         f"SELECT 1 FROM {Show._meta.db_table} s INNER JOIN {Movie._meta.db_table} m ON m.id = s.movie_id"
         " WHERE s.id = %s AND m.is_active = %s AND s.start_time > %s AND s.cancelled_at IS NULL"
@@ -114,7 +114,7 @@ def _show_on_sale_statement(*, show_id: int, now: datetime) -> Statement:
 
 
 def show_on_sale_sql(*, show_id: int, now: datetime) -> bool:
-    return statements_run([_show_on_sale_statement(show_id=show_id, now=now)])[0]
+    return statements_run([show_on_sale_statement(show_id=show_id, now=now)])[0]
 
 
 def show_on_sale_orm(*, show_id: int, now: datetime) -> bool:
@@ -183,7 +183,7 @@ class HoldCounts(NamedTuple):
     bought: int  # the user's seats of this show in standing bookings
 
 
-def _hold_counts_statement(*, user, show_id: int, now: datetime, exclude=()) -> Statement:
+def hold_counts_statement(*, user, show_id: int, now: datetime, exclude=()) -> Statement:
     exclude = sorted(exclude)
     skip = f" AND NOT (show_id = %s AND id IN ({', '.join(['%s'] * len(exclude))}))" if exclude else ""
     sql = (
@@ -202,7 +202,7 @@ def _hold_counts_statement(*, user, show_id: int, now: datetime, exclude=()) -> 
 
 
 def hold_counts_sql(*, user, show_id: int, now: datetime, exclude=()) -> HoldCounts:
-    return statements_run([_hold_counts_statement(user=user, show_id=show_id, now=now, exclude=exclude)])[0]
+    return statements_run([hold_counts_statement(user=user, show_id=show_id, now=now, exclude=exclude)])[0]
 
 
 def hold_counts_orm(*, user, show_id: int, now: datetime, exclude=()) -> HoldCounts:
@@ -286,9 +286,9 @@ def hold_start_sql(*, user, show_id: int, now: datetime) -> HoldStart:
     hold starts with."""
     statements = [
         *user_lock_statements(user),
-        _show_on_sale_statement(show_id=show_id, now=now),
+        show_on_sale_statement(show_id=show_id, now=now),
         _best_rows_statement(show_id=show_id, user=user, now=now),
-        _hold_counts_statement(user=user, show_id=show_id, now=now),
+        hold_counts_statement(user=user, show_id=show_id, now=now),
     ]
     return HoldStart(*statements_run(statements)[-3:])
 

@@ -34,7 +34,7 @@ from booking.services.common import (
     show_ensure_not_started,
 )
 from booking.services.events import count_order, order_event
-from booking.services.locking import locked, one_statement, seats_lock, user_lock
+from booking.services.locking import locked, one_statement, seats_lock_statement, user_lock
 from catalog.models import Seat, Show
 from cinema import metrics
 from cinema.errors import DomainError
@@ -216,7 +216,7 @@ def _order_place(
     show_ensure_not_started(show, now)
     # A staff show cancel locks every seat of the show: its mark is read after
     # our seat locks (the next statement of the same round trip).
-    seats, cancelled = seats_lock(show, ids, then=[_SHOW_CANCELLED.statement(show.pk, first=True)])
+    seats, cancelled = statements_run([seats_lock_statement(show, ids), _SHOW_CANCELLED.statement(show.pk, first=True)])
     seats_check_known(seats, ids)
     if cancelled is not None:
         raise ShowCancelled("This show has been cancelled.", show_id=show.pk)

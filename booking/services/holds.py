@@ -10,6 +10,7 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
+from booking import sql
 from booking.exceptions import SeatNotHeld, SeatUnavailable
 from booking.models import SeatStatus, ShowSeat
 from booking.services.common import seat_ids_clean, seats_check_known, seats_set_free
@@ -25,9 +26,10 @@ from booking.services.hold_rules import (
     hold_id_for,
     hold_id_parse,
 )
-from booking.services.locking import locked, seats_lock, user_lock
+from booking.services.locking import locked, seats_lock, seats_lock_statement, user_lock
 from catalog.models import Show
 from cinema import readcache
+from cinema.prepared import statements_run
 
 # Hold and the hold ids are defined in hold_rules.py; booking/api imports them from here.
 __all__ = ["Hold", "hold_id_for", "hold_id_parse", "hold_replace", "seats_hold", "seats_release", "seats_release_all"]
@@ -64,12 +66,20 @@ def seats_hold(*, user, show: Show, seat_ids, now: datetime | None = None) -> Ho
 def _seats_hold(*, user, show: Show, ids: list[int], now: datetime) -> Hold:
     if len(ids) > settings.MAX_SEATS_PER_BOOKING:
         _check_limit(user, show, now, len(ids), exclude=ids)  # raises, without locking a crowd of rows
-    user_lock(user)
-    _ensure_on_sale(show, now)
-    seats = seats_lock(show, ids)
+    # The user lock, the on-sale check, the seat locks and the limits' counts
+    # in one round trip, in that order (cinema.prepared.statements_run).
+    *_, on_sale, seats, counts = statements_run(
+        [
+            *sql.user_lock_statements(user),
+            sql.show_on_sale_statement(show_id=show.pk, now=now),
+            seats_lock_statement(show, ids),
+            sql.hold_counts_statement(user=user, show_id=show.pk, now=now, exclude=ids),
+        ]
+    )
+    _ensure_on_sale(show, now, on_sale=on_sale)
     seats_check_known(seats, ids)
     _check_taken(user, seats, now)
-    _check_limit(user, show, now, len(ids), exclude=ids)
+    _check_limit(user, show, now, len(ids), exclude=ids, counts=counts)
     _check_lone_seats(user, show, now, ids, replacing=False)
     return _apply_hold(user, show, seats, now)
 

@@ -158,18 +158,24 @@ def _locked_booking(booking: Booking | None, show: Show | None) -> Booking:
     return booking
 
 
-def seats_lock(show: Show, seat_ids, *, skip_locked: bool = False, then=None):
+def seats_lock(show: Show, seat_ids, *, skip_locked: bool = False) -> list[ShowSeat]:
     """Lock the show's seats among ``seat_ids``, in pk order (and move the
-    show's cached-read versions once the transaction commits). ``then``:
-    statements (cinema.prepared.statements_run) to run right after the lock
-    in the same round trip; the answer is then (seats, *their answers)."""
-    readcache.version_bump(*readcache.show_versions(show))
+    show's cached-read versions once the transaction commits)."""
     ids = list(dict.fromkeys(seat_ids))
-    if then is None:
-        return _SEATS_LOCKED[skip_locked].all(show.pk, *ids) if ids else []
     if not ids:
-        return [], *statements_run(then)
-    return tuple(statements_run([_SEATS_LOCKED[skip_locked].statement(show.pk, *ids), *then]))
+        return []
+    return statements_run([seats_lock_statement(show, ids, skip_locked=skip_locked)])[0]
+
+
+def seats_lock_statement(show: Show, seat_ids, *, skip_locked: bool = False):
+    """seats_lock as a statement (cinema.prepared.statements_run), to take in
+    one round trip with the locks before it and the reads after it; the
+    cached-read versions move as seats_lock moves them. ``seat_ids``: not empty."""
+    ids = list(dict.fromkeys(seat_ids))
+    if not ids:
+        raise ValueError("no seats to lock")
+    readcache.version_bump(*readcache.show_versions(show))
+    return _SEATS_LOCKED[skip_locked].statement(show.pk, *ids)
 
 
 def _seats_locked(skip_locked: bool) -> Prepared:

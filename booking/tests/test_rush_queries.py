@@ -40,3 +40,16 @@ def test_the_rush_requests_make_these_queries(django_assert_num_queries, setting
             f"/api/v1/orders/{r.json()['id']}/confirm-payment", {"card_number": "4242 4242 4242 4242"}, format="json"
         )
     assert r.status_code == 200 and r.json()["status"] == "CONFIRMED", r.content
+
+
+# PATCH /seats/{id}/lock (the peer comparison's hold): round trips on MariaDB / statements on SQLite.
+SEAT_LOCK_EXPECTED = {"mysql": 8, "sqlite": 10}
+
+
+def test_holding_one_seat_by_its_id_makes_these_queries(django_assert_num_queries):
+    show = make_show("SSSSSS")
+    seat = show.show_seats.order_by("pk").first()
+    client = client_for(UserFactory())
+    with django_assert_num_queries(SEAT_LOCK_EXPECTED[connection.vendor]):
+        r = client.patch(f"/api/v1/seats/{seat.pk}/lock", {"status": "LOCKED"}, format="json")
+    assert r.status_code == 200, r.content
