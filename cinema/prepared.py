@@ -16,6 +16,10 @@ plain queryset's. What it does not do: ``prefetch_related``, annotations,
 arguments other than integers and strings compared as they are (pass
 anything else as a constant inside ``build``), querysets whose SQL shape
 depends on the values (a list argument: one query per length).
+
+``statements_run`` sends several statements (``Prepared.statement``, or the
+hand-written ones of booking/sql.py) to MariaDB as one query, so a write's
+leading locks and reads cost one round trip instead of one each.
 """
 
 from collections.abc import Callable
@@ -74,11 +78,11 @@ def _several_at_once(connection) -> bool:
 
 def statements_run(statements: list[Statement]) -> list:
     """Run ``statements`` in order on the default database (in its current
-    transaction, if any) and return each
-    one's answer: in one round trip where the connection allows it (a round
-    trip costs the app ~0.15 ms of CPU on the bench machine, whatever the
-    statement), else one by one. As one by one: a statement that fails raises
-    its own error (a lock wait, a deadlock) and those after it do not run."""
+    transaction, if any) and return each one's answer: in one round trip
+    where the connection allows it (a round trip costs the app ~0.15 ms of CPU
+    on the bench machine, whatever the statement), else one by one. As one by
+    one: a statement that fails raises its own error (a lock wait, a
+    deadlock) and those after it do not run."""
     connection = connections[DEFAULT_DB_ALIAS]
     with connection.cursor() as cursor:
         if not _several_at_once(connection) or len(statements) < 2:
