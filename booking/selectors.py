@@ -11,7 +11,7 @@ from django.utils import timezone
 from booking import sql
 from booking.models import Booking, BookingSeat, SeatStatus, ShowSeat, hold_expired
 from catalog.models import Show
-from cinema.prepared import Prepared
+from cinema.prepared import Prepared, statements_run
 
 # Columns of one seat-map row, in the order seat_map_for_show reads them.
 _SEAT_COLUMNS = (
@@ -161,10 +161,14 @@ def show_seat_with_show(*, seat_id: int) -> ShowSeat | None:
 
 def order_of_user(*, user, order_id: int) -> Booking | None:
     """The user's order ``order_id`` with its show and lines (``line_list``),
-    as bookings_for_user reads each, or None: two queries."""
-    order = _ORDER_OF_USER.first(user.pk, order_id)
+    as bookings_for_user reads each, or None: two queries in one round trip
+    (cinema.prepared.statements_run; the lines of an order that is not the
+    user's are read and dropped)."""
+    order, lines = statements_run(
+        [_ORDER_OF_USER.statement(user.pk, order_id, first=True), _ORDER_LINES.statement(order_id)]
+    )
     if order is not None:
-        order.created_lines = lines = _ORDER_LINES.all(order.pk)
+        order.created_lines = lines
         for line in lines:
             line.booking = order
     return order

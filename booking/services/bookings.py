@@ -85,7 +85,14 @@ _KEY_RECORD = Prepared(
     kinds=(int, str),
 )
 _SHOW_CANCELLED = Prepared(Show, lambda pk: Show.objects.filter(pk=pk, cancelled_at__isnull=False).only("pk")[:1])
-_SEAT_NAMES = Prepared(Seat, lambda *ids: Seat.objects.filter(pk__in=ids).only("row_label", "number", "seat_type"))
+# The seats behind these show seats (a show seat's seat never changes), so the
+# names are read in the seat locks' round trip, without locking the seats.
+_SEAT_NAMES = Prepared(
+    Seat,
+    lambda show_id, *ids: Seat.objects.filter(show_seats__show_id=show_id, show_seats__pk__in=ids).only(
+        "row_label", "number", "seat_type"
+    ),
+)
 
 
 def _lock_user_finding_key(user, key: str | None, fingerprint: str, now: datetime) -> BookingOutcome | None:
@@ -170,12 +177,10 @@ def _check_held(user, seats: list[ShowSeat], now: datetime) -> None:
         raise HoldExpired("Your hold on these seats has expired. Please pick your seats again.", seats=expired)
 
 
-def _priced_lines(show: Show, seats: list[ShowSeat]) -> list[BookingSeat]:
-    """One unsaved booking line per seat, named and priced from its seat."""
-    ids = list(dict.fromkeys(x.seat_id for x in seats))
-    seat_info = {
-        seat.pk: (f"{seat.row_label}{seat.number}", seat.seat_type) for seat in (_SEAT_NAMES.all(*ids) if ids else [])
-    }
+def _priced_lines(show: Show, seats: list[ShowSeat], names: list[Seat]) -> list[BookingSeat]:
+    """One unsaved booking line per seat, named and priced from its seat
+    (``names``: those seats, as _SEAT_NAMES reads them)."""
+    seat_info = {seat.pk: (f"{seat.row_label}{seat.number}", seat.seat_type) for seat in names}
     lines = []
     for s in seats:
         name, kind = seat_info[s.seat_id]
@@ -216,12 +221,18 @@ def _order_place(
     show_ensure_not_started(show, now)
     # A staff show cancel locks every seat of the show: its mark is read after
     # our seat locks (the next statement of the same round trip).
-    seats, cancelled = statements_run([seats_lock_statement(show, ids), _SHOW_CANCELLED.statement(show.pk, first=True)])
+    seats, cancelled, names = statements_run(
+        [
+            seats_lock_statement(show, ids),
+            _SHOW_CANCELLED.statement(show.pk, first=True),
+            _SEAT_NAMES.statement(show.pk, *ids),
+        ]
+    )
     seats_check_known(seats, ids)
     if cancelled is not None:
         raise ShowCancelled("This show has been cancelled.", show_id=show.pk)
     _check_held(user, seats, now)
-    lines = _priced_lines(show, seats)
+    lines = _priced_lines(show, seats, names)
     breakdown = order_price(line_prices=[line.price for line in lines], currency=settings.CURRENCY)
     pay = get_provider().takes_payment and breakdown.total > 0
     expires_at = now + timedelta(seconds=settings.PAYMENT_WINDOW_SECONDS) if pay else None
