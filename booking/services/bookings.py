@@ -98,7 +98,7 @@ _SEAT_NAMES = Prepared(
 def _lock_user_finding_key(user, key: str | None, fingerprint: str, now: datetime) -> BookingOutcome | None:
     """user_lock, then (with ``key``) the replay of an earlier request with
     this key, or None to go ahead: the lock and the key's record read in one
-    round trip (booking/sql.py statements_run).
+    round trip (cinema.prepared.statements_run).
 
     The caller holds the user's row lock, and a record is only ever written by
     a successful booking under that lock, in the booking's own transaction: so
