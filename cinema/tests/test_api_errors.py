@@ -109,3 +109,24 @@ def test_default_throttles_are_buckets_of_constant_size(monkeypatch, user):
     key = "bucket:" + UserBucketThrottle.cache_format % {"scope": "user", "ident": user.pk}
     state = cache.get(key)
     assert state is not None and len(repr(state)) < 64
+
+
+def test_a_rushs_expected_answers_are_not_warnings_but_mistakes_are(user, caplog):
+    """409 and 402 (sold out, taken, a limit, a declined card) are counted in
+    the business metrics, not written by Django's request logger; a 404 or a
+    400 still is."""
+    import logging
+
+    from booking.models import SeatStatus, ShowSeat
+    from booking.tests.helpers import make_show
+
+    show = make_show("SS")
+    ShowSeat.objects.filter(show=show).update(status=SeatStatus.SOLD)
+    client = client_for(user)
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        r = client.post(f"/api/v1/shows/{show.pk}/holds", {"quantity": 2}, format="json")
+        assert r.status_code == 409 and _code(r) == "SEAT_UNAVAILABLE"
+        assert not [rec for rec in caplog.records if rec.name == "django.request"]
+        assert client.get("/api/v1/nope").status_code == 404
+        assert client.post(f"/api/v1/shows/{show.pk}/holds", {"quantity": 0}, format="json").status_code == 400
+    assert [rec.status_code for rec in caplog.records if rec.name == "django.request"] == [404, 400]
