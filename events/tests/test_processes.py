@@ -93,19 +93,25 @@ def test_audit_consumer_without_a_broker_waits_and_stops_on_sigterm(rabbit, mana
     assert "Broker unavailable" in stop(consumer)
 
 
+def _autogroup_nice(pid="self") -> str:
+    """The nice value of the process's autogroup; "" for a process still in
+    the default group, the one of a session that never called setsid (a CI
+    runner, a container's first process), for which the file is empty."""
+    with open(f"/proc/{pid}/autogroup") as fh:
+        return (fh.read().split() or [""])[-1]
+
+
 def _nice_of(process) -> tuple[int, str]:
-    with open(f"/proc/{process.pid}/autogroup") as fh:
-        return os.getpriority(os.PRIO_PROCESS, process.pid), fh.read().split()[-1]
+    return os.getpriority(os.PRIO_PROCESS, process.pid), _autogroup_nice(process.pid)
 
 
 def test_relay_gives_way_to_the_web_workers(rabbit, manage):
     """OUTBOX_RELAY_NICE lowers the relay's priority; in a session of its own
     (as a service runs) its autogroup too, which is what counts against the
     web workers' group. Started from this session it leaves the session's
-    group alone."""
+    group alone, whether or not that session has a group of its own."""
     base = os.getpriority(os.PRIO_PROCESS, 0)
-    with open("/proc/self/autogroup") as fh:
-        ours = fh.read().split()[-1]
+    ours = _autogroup_nice()
     service = manage("outbox_relay", new_session=True, OUTBOX_RELAY_NICE="7")
     assert f"at nice {min(base + 7, 19)}" in service.head
     assert _nice_of(service) == (min(base + 7, 19), str(min(base + 7, 19)))

@@ -17,6 +17,7 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 def audit(page) -> list[str]:
     if not AXE.exists():
         pytest.fail("axe-core is missing: run `npm ci` (make test does it).")
+    page.wait_for_load_state()  # a click's navigation has a document to add to
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
     return [
@@ -74,5 +75,6 @@ def test_every_page_passes_axe(new_page, settings, viewport):
     page.goto("/bookings/")
     problems += audit(page)
     page.get_by_role("link", name="Cancel booking").first.click()
+    page.wait_for_url("**/cancel/")
     problems += audit(page)
     assert problems == []
