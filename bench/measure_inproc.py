@@ -169,7 +169,7 @@ def test_measure(rush_show, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_profile_hold(request):
-    """cProfile of the hold requests (MEASURE_PROFILE=hold|book)."""
+    """cProfile of the rush's requests (MEASURE_PROFILE=hold|book|pay|me|hold409)."""
     import cProfile
     import pstats
 
@@ -178,6 +178,15 @@ def test_profile_hold(request):
         pytest.skip("set MEASURE_PROFILE")
     show, clients = request.getfixturevalue("rush_show")
     prof = cProfile.Profile(time.process_time)  # CPU, not the waits on the database
+    if which == "hold409":  # a sold-out show: the on-sale check, no seats, the 409 envelope
+        from booking.models import SeatStatus, ShowSeat
+
+        ShowSeat.objects.filter(show=show).update(status=SeatStatus.SOLD)
+        prof.enable()
+        for client in clients:
+            client.post(f"/api/v1/shows/{show.pk}/holds", {"quantity": 2}, content_type="application/json")
+        prof.disable()
+        clients = []
     for client in clients:
         if which == "me":
             prof.enable()
@@ -221,7 +230,7 @@ def test_split(request, monkeypatch):
     MEASURE_SPLIT="booking.services:seats_hold_best,rest_framework.views:APIView.initial"
     wraps each (module:attribute, a class's method too) with a thread-CPU
     timer and prints its mean per call beside the whole requests'
-    (MEASURE_PROFILE picks hold, book or pay; default hold)."""
+    (MEASURE_PROFILE picks hold, book, pay or hold409; default hold)."""
     import importlib
 
     names = [n for n in os.environ.get("MEASURE_SPLIT", "").split(",") if n]
@@ -252,6 +261,17 @@ def test_split(request, monkeypatch):
     which = os.environ.get("MEASURE_PROFILE", "hold")
     show, clients = request.getfixturevalue("rush_show")
     whole = []
+    if which == "hold409":  # a sold-out show
+        from booking.models import SeatStatus, ShowSeat
+
+        ShowSeat.objects.filter(show=show).update(status=SeatStatus.SOLD)
+        for client in clients:
+            active[:] = [1]
+            t = time.thread_time()
+            client.post(f"/api/v1/shows/{show.pk}/holds", {"quantity": 2}, content_type="application/json")
+            whole.append(time.thread_time() - t)
+        active.clear()
+        clients = []
     for client in clients:
         active[:] = [1] if which == "hold" else []
         t = time.thread_time()

@@ -2,15 +2,25 @@
 database holds, and they stay within a fixed number of queries
 (docs/performance.md: each query is CPU on a saturated 2-core box)."""
 
+import json
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.utils import timezone
+from rest_framework import serializers
 
-from booking.api.serializers import hold_body, hold_body_serialized
+from booking.api.serializers import (
+    BookingOutputSerializer,
+    CancelOutputSerializer,
+    StaffBookingOutputSerializer,
+    hold_body,
+    hold_body_serialized,
+)
 from booking.models import Booking, IdempotencyRecord, SeatStatus, ShowSeat
-from booking.services import seats_hold, seats_hold_best
+from booking.services import booking_cancel, seats_hold, seats_hold_best
+from booking.tests.helpers import make_show
+from booking.tests.helpers import seat_ids as seats_named
 from tests.api import client_for, seat_ids
 from tests.factories import ShowFactory, UserFactory
 
@@ -119,3 +129,54 @@ def test_paying_an_order_by_card_stays_within_its_queries(user, show, settings, 
         )
     assert r.status_code == 200 and r.json()["status"] == "CONFIRMED"
     assert client.get(f"/api/v1/bookings/{order['id']}").json() == r.json()
+
+
+def _generic(serializer_class, booking, context):
+    """What DRF's field walk gives for the serializer's declared fields: the
+    reference the hand-built ``to_representation`` must equal."""
+    return serializers.Serializer.to_representation(serializer_class(context=context), booking)
+
+
+@pytest.mark.usefixtures("payments_on")
+def test_the_hand_built_order_body_is_what_the_serializer_fields_give(user, settings):
+    """BookingOutputSerializer and its two subclasses build their answer by
+    hand; for an order in every state (with and without a payment, a failure
+    message, a refund, a customer), both give the same JSON, key for key."""
+    show = make_show("SSSSSS\nSSSSSS", starts_in=timedelta(days=3))
+    client = client_for(user)
+    orders = {}
+    for name, seats in {"pending": ("A1",), "paid": ("A2", "A3"), "declined": ("A4",), "expired": ("A5",)}.items():
+        ids = seats_named(show, *seats)
+        seats_hold(user=user, show=show, seat_ids=ids)
+        body = {"show_id": show.pk, "seat_ids": ids, "customer": {"name": "Asha Rao", "email": "asha@example.com"}}
+        orders[name] = client.post("/api/v1/orders", body, format="json").json()["id"]
+    pay = f"/api/v1/orders/{orders['paid']}/confirm-payment"
+    assert client.post(pay, {"card_number": "4242 4242 4242 4242"}, format="json").status_code == 200
+    declined = f"/api/v1/orders/{orders['declined']}/confirm-payment"
+    assert client.post(declined, {"card_number": "4000 0000 0000 0002"}, format="json").status_code == 402
+    Booking.objects.filter(pk=orders["expired"]).update(expires_at=timezone.now() - timedelta(seconds=1))
+    cancelled = booking_cancel(booking=Booking.objects.get(pk=orders["paid"]), by=user)
+    settings.PAYMENT_PROVIDER = "none"
+    ids = seats_named(show, "B1", "B2")
+    seats_hold(user=user, show=show, seat_ids=ids)
+    orders["unpaid provider"] = client.post("/api/v1/orders", {"show_id": show.pk, "seat_ids": ids}, format="json")
+    orders["unpaid provider"] = orders["unpaid provider"].json()["id"]
+
+    read = Booking.objects.select_related("show__movie", "show__screen__theatre", "user").prefetch_related("lines")
+    seen = set()
+    for pk in orders.values():
+        booking = read.get(pk=pk)
+        seen.add(booking.effective_status())
+        for context in ({}, {"payments": {}}):
+            for serializer_class in (BookingOutputSerializer, StaffBookingOutputSerializer, CancelOutputSerializer):
+                built = serializer_class(booking, context=context).data
+                assert json.dumps(built) == json.dumps(_generic(serializer_class, booking, context)), (
+                    serializer_class,
+                    booking.effective_status(),
+                )
+    assert seen == {"PAYMENT_PENDING", "CANCELLED", "EXPIRED", "CONFIRMED"}
+    # The cancel answer with its refund, as the service hands it over.
+    assert cancelled.__dict__.get("refund") is not None
+    built = CancelOutputSerializer(cancelled).data
+    assert json.dumps(built) == json.dumps(_generic(CancelOutputSerializer, cancelled, {}))
+    assert built["refund"]["amount"] == "400.00"
