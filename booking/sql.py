@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
 
-from booking.models import Booking, BookingSeat, SeatStatus, ShowSeat, free_q, held_q, hold_expired
+from booking.models import Booking, BookingSeat, BookingStatus, SeatStatus, ShowSeat, free_q, held_q, hold_expired
 from catalog.models import Movie, Seat, Show
 from catalog.selectors import shows_on_sale
 from cinema.prepared import Prepared, Statement, statements_run
@@ -54,17 +54,32 @@ def user_lock_orm(user) -> None:
 # --------------------------------------------------------------------------
 # a seat's state written (every hold, order, payment and release)
 # --------------------------------------------------------------------------
+def seats_write_statement(pks, *, status: str, held_by_id: int | None, held_at, held_until, now: datetime):
+    """seats_write_sql as a statement of statements_run."""
+    pks = list(pks)
+    adapt = connection.ops.adapt_datetimefield_value
+    return Statement(
+        f"UPDATE {ShowSeat._meta.db_table} SET status = %s, held_by_id = %s, held_at = %s, held_until = %s,"
+        f" version = version + 1, updated_at = %s WHERE id IN ({', '.join(['%s'] * len(pks))})",
+        [status, held_by_id, adapt(held_at), adapt(held_until), adapt(now), *pks],
+        _no_answer,
+    )
+
+
+def _no_answer(rows) -> None:
+    return None
+
+
 def seats_write_sql(pks, *, status: str, held_by_id: int | None, held_at, held_until, now: datetime) -> None:
     """Set the show seats' status and hold (None: no hold), bumping their version."""
     pks = list(pks)
-    if not pks:
-        return
-    adapt = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {ShowSeat._meta.db_table} SET status = %s, held_by_id = %s, held_at = %s, held_until = %s,"
-            f" version = version + 1, updated_at = %s WHERE id IN ({', '.join(['%s'] * len(pks))})",
-            [status, held_by_id, adapt(held_at), adapt(held_until), adapt(now), *pks],
+    if pks:
+        statements_run(
+            [
+                seats_write_statement(
+                    pks, status=status, held_by_id=held_by_id, held_at=held_at, held_until=held_until, now=now
+                )
+            ]
         )
 
 
@@ -77,6 +92,44 @@ def seats_write_orm(pks, *, status: str, held_by_id: int | None, held_at, held_u
         version=F("version") + 1,
         updated_at=now,
     )
+
+
+# --------------------------------------------------------------------------
+# an order paid on time becomes the sale (services/orders.py _settle)
+# --------------------------------------------------------------------------
+def order_sold_sql(*, order_id: int, seat_ids, now: datetime) -> None:
+    """The order's lines become its seats' active sale (the database's
+    one-active-sale constraint may refuse it: IntegrityError), the seats SOLD
+    with no hold, the order CONFIRMED at ``now``: in one round trip, the
+    constraint's statement first, so that when it refuses, the batch stops
+    there and nothing of it is written (MariaDB runs no statement of a batch
+    after one that fails; SQLite's one by one raises there too)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    statements = [
+        Statement(
+            f"UPDATE {BookingSeat._meta.db_table} SET active = %s WHERE booking_id = %s", [True, order_id], _no_answer
+        )
+    ]
+    if seat_ids:
+        statements.append(
+            seats_write_statement(
+                seat_ids, status=SeatStatus.SOLD, held_by_id=None, held_at=None, held_until=None, now=now
+            )
+        )
+    statements.append(
+        Statement(
+            f"UPDATE {Booking._meta.db_table} SET status = %s, confirmed_at = %s WHERE id = %s",
+            [BookingStatus.CONFIRMED.value, adapt(now), order_id],
+            _no_answer,
+        )
+    )
+    statements_run(statements)
+
+
+def order_sold_orm(*, order_id: int, seat_ids, now: datetime) -> None:
+    BookingSeat.objects.filter(booking_id=order_id).update(active=True)
+    seats_write_orm(seat_ids, status=SeatStatus.SOLD, held_by_id=None, held_at=None, held_until=None, now=now)
+    Booking.objects.filter(pk=order_id).update(status=BookingStatus.CONFIRMED, confirmed_at=now)
 
 
 # --------------------------------------------------------------------------

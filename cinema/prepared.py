@@ -19,9 +19,14 @@ depends on the values (a list argument: one query per length).
 
 ``statements_run`` sends several statements (``Prepared.statement``, or the
 hand-written ones of booking/sql.py) to MariaDB as one query, so a write's
-leading locks and reads cost one round trip instead of one each.
+leading locks and reads cost one round trip instead of one each. Inside
+``writes_batched`` (booking.services.locking.locked's transactions), INSERTs
+whose rows nothing reads back in the transaction (``insert_rows(...,
+later=True)``: outbox events, queued emails) wait and go with the next
+statements_run, or all together when the block ends.
 """
 
+import contextlib
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -76,6 +81,32 @@ def _several_at_once(connection) -> bool:
     return bool(connection.settings_dict["OPTIONS"].get("client_flag", 0) & CLIENT.MULTI_STATEMENTS)
 
 
+def _pending(connection) -> list[Statement] | None:
+    return getattr(connection, "_cinema_writes_later", None)
+
+
+@contextlib.contextmanager
+def writes_batched():
+    """Inside one transaction: ``insert_rows(objs, later=True)`` keeps its
+    INSERT here, and it is sent ahead of the next ``statements_run`` (in the
+    same round trip) or, at the latest, when the block ends without an error
+    (one round trip for all of them). An error drops them: the transaction
+    rolls back anyway. Nested blocks leave the sending to the outermost."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if _pending(connection) is not None:
+        yield
+        return
+    connection._cinema_writes_later = []
+    try:
+        yield
+        later = connection._cinema_writes_later
+        connection._cinema_writes_later = None
+        if later:
+            statements_run(later)
+    finally:
+        connection._cinema_writes_later = None
+
+
 def statements_run(statements: list[Statement]) -> list:
     """Run ``statements`` in order on the default database (in its current
     transaction, if any) and return each one's answer: in one round trip
@@ -84,6 +115,10 @@ def statements_run(statements: list[Statement]) -> list:
     one: a statement that fails raises its own error (a lock wait, a
     deadlock) and those after it do not run."""
     connection = connections[DEFAULT_DB_ALIAS]
+    later = _pending(connection)
+    if later:  # the writes waiting in writes_batched go first, in the same round trip
+        connection._cinema_writes_later = []
+        return statements_run(later + statements)[len(later) :]
     with connection.cursor() as cursor:
         if not _several_at_once(connection) or len(statements) < 2:
             answers = []
@@ -173,7 +208,21 @@ def _insert_columns(model) -> list:
     return [f for f in model._meta.concrete_fields if not (f.primary_key and getattr(f, "db_returning", False))]
 
 
-def insert_rows(objs: list) -> None:
+def _insert_statement(model, objs: list, connection) -> Statement:
+    fields = _insert_columns(model)
+    quote = connection.ops.quote_name
+    row = f"({', '.join(['%s'] * len(fields))})"
+    params = []
+    for obj in objs:
+        params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+        f" VALUES {', '.join([row] * len(objs))}"
+    )
+    return Statement(sql, params, lambda rows: None)
+
+
+def insert_rows(objs: list, *, later: bool = False) -> None:
     """INSERT these unsaved instances of one model in one statement, as
     ``save(force_insert=True)`` / ``bulk_create`` store them: each field's
     ``pre_save`` (``auto_now`` stamps) and ``get_db_prep_save``, as Django's
@@ -181,26 +230,23 @@ def insert_rows(objs: list) -> None:
     auto-increment pk (``lastrowid``); several rows do not (as bulk_create on a
     backend without RETURNING). No signals are sent: for models nothing
     listens to (the hot writes' bookings, lines, payments, outbox rows).
-    IntegrityError as the ORM raises it."""
+    IntegrityError as the ORM raises it. ``later``: inside writes_batched,
+    the INSERT waits to go with the transaction's next round trip (the rows
+    get no pk; nothing in the transaction may read them back)."""
     if not objs:
         return
     model = type(objs[0])
-    fields = _insert_columns(model)
     alias = router.db_for_write(model)
     connection = connections[alias]
-    quote = connection.ops.quote_name
-    row = f"({', '.join(['%s'] * len(fields))})"
-    params = []
-    for obj in objs:
-        params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
-            f" VALUES {', '.join([row] * len(objs))}",
-            params,
-        )
-        if len(objs) == 1 and objs[0].pk is None:
-            objs[0].pk = cursor.lastrowid
+    statement = _insert_statement(model, objs, connection)
+    pending = _pending(connection) if later and alias == DEFAULT_DB_ALIAS else None
+    if pending is not None:
+        pending.append(statement)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(statement.sql, statement.params)
+            if len(objs) == 1 and objs[0].pk is None:
+                objs[0].pk = cursor.lastrowid
     for obj in objs:
         obj._state.adding = False
         obj._state.db = alias

@@ -30,7 +30,8 @@ def event_emit(*, type: str, data: dict, aggregate: str, aggregate_id, now: date
     Django's encoder (Decimal and datetime become strings).
 
     Raises RuntimeError outside a transaction, ValueError for an unknown type.
-    Takes no locks of its own (one INSERT)."""
+    Takes no locks of its own (one INSERT, batched with the transaction's
+    next round trip inside cinema.prepared.writes_batched)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("event_emit must be called inside the transaction of the change it records.")
     if type not in EventType.values:
@@ -43,7 +44,9 @@ def event_emit(*, type: str, data: dict, aggregate: str, aggregate_id, now: date
         data=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
         request_id=request_id.current() or "",
     )
-    insert_rows([event])  # the ORM's INSERT without its compiler (cinema.prepared)
+    # The ORM's INSERT without its compiler; in a service's transaction it goes
+    # with the next round trip (cinema.prepared.writes_batched): no pk then.
+    insert_rows([event], later=True)
     return event
 
 

@@ -15,6 +15,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
+from cinema.prepared import insert_rows
 from mailer.models import EmailStatus, OutgoingEmail
 
 log = logging.getLogger("mailer")
@@ -47,11 +48,16 @@ def email_queue(*, kind: str, params: dict) -> OutgoingEmail:
         raise KeyError(f"No email builder for {kind!r}.")
     now = timezone.now()
     in_request = settings.EMAIL_SEND_AFTER_COMMIT
-    email = OutgoingEmail.objects.create(
+    email = OutgoingEmail(
         kind=kind, params=params, next_attempt_at=now + SEND_AFTER_COMMIT_GRACE if in_request else now
     )
     if in_request:
+        email.save(force_insert=True)
         transaction.on_commit(lambda: email_send(email=email))
+    else:
+        # Left to the relay: nothing here needs the row's pk, so in a service's
+        # transaction the INSERT goes with its next round trip (writes_batched).
+        insert_rows([email], later=True)
     return email
 
 

@@ -19,7 +19,7 @@ from booking.exceptions import LockTimeout
 from booking.models import Booking, BookingSeat, ShowSeat
 from catalog.models import Show
 from cinema import metrics, readcache
-from cinema.prepared import Prepared, statements_run
+from cinema.prepared import Prepared, statements_run, writes_batched
 
 DEADLOCK_RETRIES = 3
 MYSQL_LOCK_WAIT_TIMEOUT = 1205
@@ -37,7 +37,8 @@ def lock_error(exc: OperationalError) -> str | None:
 
 
 def locked(fn):
-    """Run ``fn`` in ``transaction.atomic(durable=True)``.
+    """Run ``fn`` in ``transaction.atomic(durable=True)``, its outbox events
+    and queued emails sent together (cinema.prepared.writes_batched).
 
     A deadlock rolls everything back and is retried a few times; a lock wait
     past ``innodb_lock_wait_timeout`` (or SQLite's busy timeout) becomes
@@ -48,7 +49,7 @@ def locked(fn):
     def wrapper(*args, **kwargs):
         for attempt in range(1, DEADLOCK_RETRIES + 1):
             try:
-                with transaction.atomic(durable=True):
+                with transaction.atomic(durable=True), writes_batched():
                     return fn(*args, **kwargs)
             except OperationalError as exc:
                 kind = lock_error(exc)
@@ -76,7 +77,10 @@ def one_statement():
     it itself. MariaDB (InnoDB) and SQLite undo a statement that breaks a
     constraint, and only that statement, and the transaction goes on;
     elsewhere (PostgreSQL aborts the whole transaction) it is a savepoint.
-    Not for several statements, nor for ``create()`` (its signals may write).
+    Not for several statements, unless they go as one statements_run batch
+    whose first is the only one that can break a constraint (the batch stops
+    at a failing statement: booking.sql.order_sold_sql); nor for ``create()``
+    (its signals may write).
     The ORM's writes mark the transaction for rollback on any error
     (``mark_for_rollback_on_error``), not knowing the database undid just the
     one statement; that mark is taken back."""
@@ -209,4 +213,5 @@ def order_seats_lock(order: Booking) -> list[ShowSeat]:
     where MariaDB joins it in, the order's own lines are locked, which only
     this order's lock holder writes)."""
     readcache.version_bump(*readcache.show_versions(order.show))
-    return _ORDER_SEATS_LOCKED.all(order.show_id, order.pk)
+    # Through statements_run: the transaction's waiting writes go in the same round trip.
+    return statements_run([_ORDER_SEATS_LOCKED.statement(order.show_id, order.pk)])[0]

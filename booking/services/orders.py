@@ -15,11 +15,12 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError
 from django.utils import timezone
 
+from booking import sql
 from booking.exceptions import OrderExpired, OrderNotPayable
-from booking.models import Booking, BookingSeat, BookingStatus, SeatStatus, ShowSeat
+from booking.models import Booking, BookingStatus, SeatStatus, ShowSeat
 from booking.services import emails
 from booking.services.cancellations import _email_cancelled, _refund
-from booking.services.common import _line_seat_ids, _release_claimed, seat_is_claimed_by, seats_end_hold
+from booking.services.common import _line_seat_ids, _release_claimed, seat_is_claimed_by
 from booking.services.events import count_order, count_payment, order_event
 from booking.services.locking import (
     booking_lock,
@@ -78,15 +79,13 @@ def _settle(order: Booking, payment: Payment, now: datetime) -> None:
     )
     if ok:
         try:
-            with one_statement():
-                BookingSeat.objects.filter(booking_id=order.pk).update(active=True)
+            with one_statement():  # the lines first: refused, nothing of the sale is written
+                sql.order_sold_sql(order_id=order.pk, seat_ids=ids, now=now)
         except IntegrityError:
             ok = False  # another sale of one of these seats stands
     if ok:
-        seats_end_hold(ids, status=SeatStatus.SOLD, now=now)
         order.status = BookingStatus.CONFIRMED
         order.confirmed_at = now
-        order.save(update_fields=["status", "confirmed_at"])
         order_event(
             EventType.BOOKING_CONFIRMED,
             order,

@@ -4,13 +4,14 @@ on whichever backend the suite runs (SQLite here, MariaDB in CI's second pass)."
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
 from booking import sql
 from booking.models import Booking, BookingStatus, SeatStatus, ShowSeat, free_q, seat_is_free
 from booking.services import booking_confirm, seats_hold
+from booking.services.locking import one_statement
 from booking.tests.helpers import make_show, seat_ids
 from tests.factories import UserFactory
 
@@ -182,3 +183,46 @@ def test_a_holds_first_reads_in_one_round_trip_agree(scene, django_assert_num_qu
                 orm = sql.hold_start_orm(user=user, show_id=show.pk, now=at)
             assert (raw.on_sale, sorted(raw.rows), raw.counts) == (orm.on_sale, sorted(orm.rows), orm.counts)
     assert sql.hold_start_sql(user=viewer, show_id=show.pk, now=show.start_time).on_sale is False
+
+
+@pytest.mark.usefixtures("payments_on")
+def test_an_order_sold_by_either_twin_is_the_same_sale(django_assert_num_queries):
+    """order_sold_sql (one round trip on MariaDB) writes what order_sold_orm
+    does: the lines active, the seats SOLD with no hold, the order CONFIRMED;
+    refused by the one-active-sale constraint, it writes nothing at all."""
+    now = timezone.now()
+    show = make_show("SSSS\nSSSS")
+    buyer = UserFactory()
+    orders = []
+    for names in (("A1", "A2"), ("B1", "B2")):
+        ids = seat_ids(show, *names)
+        seats_hold(user=buyer, show=show, seat_ids=ids, now=now)
+        orders.append((booking_confirm(user=buyer, show=show, seat_ids=ids, now=now).booking, ids))
+
+    def state(order, ids):
+        order.refresh_from_db()
+        seats = ShowSeat.objects.filter(pk__in=ids).order_by("pk")
+        return (
+            order.status,
+            order.confirmed_at,
+            sorted(order.lines.values_list("active", flat=True)),
+            [(s.status, s.held_by_id, s.held_at, s.held_until, s.updated_at) for s in seats],
+        )
+
+    later = now + timedelta(seconds=5)
+    with django_assert_num_queries(1 if connection.vendor == "mysql" else 3):
+        sql.order_sold_sql(order_id=orders[0][0].pk, seat_ids=orders[0][1], now=later)
+    sql.order_sold_orm(order_id=orders[1][0].pk, seat_ids=orders[1][1], now=later)
+    sold = state(*orders[0])
+    assert sold == state(*orders[1])
+    assert sold[:3] == (BookingStatus.CONFIRMED, later, [True, True])
+    assert {s[:4] for s in sold[3]} == {(SeatStatus.SOLD, None, None, None)}
+
+    # A second order of seat A1 (its claim forged past the first sale): refused, nothing written.
+    seats_hold(user=buyer, show=show, seat_ids=seat_ids(show, "A3"), now=now)
+    third = booking_confirm(user=buyer, show=show, seat_ids=seat_ids(show, "A3"), now=now).booking
+    third.lines.update(show_seat_id=seat_ids(show, "A1")[0])
+    before = state(third, seat_ids(show, "A3"))
+    with pytest.raises(IntegrityError), one_statement():  # no savepoint to undo it: the database's own
+        sql.order_sold_sql(order_id=third.pk, seat_ids=seat_ids(show, "A3"), now=later)
+    assert state(third, seat_ids(show, "A3")) == before

@@ -183,3 +183,50 @@ def test_a_prepared_query_as_a_statement_answers_as_it_does_alone():
         assert _fields(mine) == _fields(locked.first(order.pk)) and none is None
         assert _fields(mine.show.movie) == _fields(order.show.movie)
         assert [_fields(m) for m in movies] == [_fields(m) for m in titles.all(order.show.movie_id)]
+
+
+def _event(n: int):
+    from django.utils import timezone
+
+    from events.models import OutboxEvent
+
+    return OutboxEvent(
+        type="order.created", aggregate_type="order", aggregate_id=str(n), data={"n": n}, occurred_at=timezone.now()
+    )
+
+
+def test_writes_batched_sends_its_inserts_with_the_next_round_trip_or_at_its_end(django_assert_num_queries):
+    """insert_rows(later=True) waits inside writes_batched: it rides ahead of
+    the next statements_run (one round trip on MariaDB) or goes when the block
+    ends, in the order written; an error drops what waits; outside a block it
+    is written at once."""
+    from django.db import transaction
+
+    from events.models import OutboxEvent
+
+    def seen():
+        return list(OutboxEvent.objects.order_by("pk").values_list("aggregate_id", flat=True))
+
+    several = connection.vendor == "mysql"
+    with transaction.atomic(), prepared.writes_batched():
+        with django_assert_num_queries(0):
+            prepared.insert_rows([_event(1)], later=True)
+            prepared.insert_rows([_event(2)], later=True)
+        lock = prepared.Statement("SELECT 1", [], lambda rows: rows[0][0])
+        with django_assert_num_queries(1 if several else 3):
+            assert prepared.statements_run([lock]) == [1]  # the answers are the caller's statements' only
+        assert seen() == ["1", "2"]
+        prepared.insert_rows([_event(3)], later=True)
+        prepared.insert_rows([_event(4)], later=True)
+        assert seen() == ["1", "2"]
+    assert seen() == ["1", "2", "3", "4"]
+
+    with pytest.raises(ValueError), transaction.atomic(), prepared.writes_batched():
+        prepared.insert_rows([_event(5)], later=True)
+        raise ValueError("the service failed")
+    prepared.insert_rows([_event(6)], later=True)  # no block: at once, with its pk
+    assert seen() == ["1", "2", "3", "4", "6"]
+    with transaction.atomic(), prepared.writes_batched():  # the error left nothing waiting behind
+        with django_assert_num_queries(0):
+            pass
+    assert seen() == ["1", "2", "3", "4", "6"]
