@@ -43,7 +43,9 @@ SEND_AFTER_COMMIT_GRACE = timedelta(minutes=1)
 def email_queue(*, kind: str, params: dict) -> OutgoingEmail:
     """Record an email; send it after the current transaction commits (at once
     outside one), or leave it to the relay when ``EMAIL_SEND_AFTER_COMMIT`` is
-    off. Takes no locks. Raises KeyError for an unknown kind."""
+    off (then, inside a service's transaction, the row has no pk yet: its
+    INSERT goes with the transaction's next round trip). Takes no locks.
+    Raises KeyError for an unknown kind."""
     if kind not in _builders:
         raise KeyError(f"No email builder for {kind!r}.")
     now = timezone.now()
