@@ -167,6 +167,13 @@ def test_measure(rush_show, settings):
                 print("   ", s[:220])
 
 
+def _sell_out(show) -> None:
+    """Every seat of the show sold: each hold from here on is a 409."""
+    from booking.models import SeatStatus, ShowSeat
+
+    ShowSeat.objects.filter(show=show).update(status=SeatStatus.SOLD)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_profile_hold(request):
     """cProfile of the rush's requests (MEASURE_PROFILE=hold|book|pay|me|hold409)."""
@@ -179,9 +186,7 @@ def test_profile_hold(request):
     show, clients = request.getfixturevalue("rush_show")
     prof = cProfile.Profile(time.process_time)  # CPU, not the waits on the database
     if which == "hold409":  # a sold-out show: the on-sale check, no seats, the 409 envelope
-        from booking.models import SeatStatus, ShowSeat
-
-        ShowSeat.objects.filter(show=show).update(status=SeatStatus.SOLD)
+        _sell_out(show)
         prof.enable()
         for client in clients:
             client.post(f"/api/v1/shows/{show.pk}/holds", {"quantity": 2}, content_type="application/json")
@@ -262,9 +267,7 @@ def test_split(request, monkeypatch):
     show, clients = request.getfixturevalue("rush_show")
     whole = []
     if which == "hold409":  # a sold-out show
-        from booking.models import SeatStatus, ShowSeat
-
-        ShowSeat.objects.filter(show=show).update(status=SeatStatus.SOLD)
+        _sell_out(show)
         for client in clients:
             active[:] = [1]
             t = time.thread_time()

@@ -18,7 +18,7 @@ from django.db.models import Count, F, Q, Sum
 from booking.models import Booking, BookingSeat, BookingStatus, SeatStatus, ShowSeat, free_q, held_q, hold_expired
 from catalog.models import Movie, Seat, Show
 from catalog.selectors import shows_on_sale
-from cinema.prepared import Prepared, Statement, statements_run
+from cinema.prepared import Prepared, Statement, no_answer, statements_run
 
 # booking.models.free_q in SQL; parameters: AVAILABLE, LOCKED, SOLD, now.
 FREE_SQL = "(ss.status = %s OR (ss.status IN (%s, %s) AND ss.held_until <= %s))"
@@ -32,9 +32,7 @@ def _free_params(at) -> list:
 # the user-row lock every hold, booking and cancellation starts with
 # --------------------------------------------------------------------------
 def _user_lock_statement(user) -> Statement:
-    return Statement(
-        f"SELECT id FROM {get_user_model()._meta.db_table} WHERE id = %s FOR UPDATE", [user.pk], lambda rows: None
-    )
+    return Statement(f"SELECT id FROM {get_user_model()._meta.db_table} WHERE id = %s FOR UPDATE", [user.pk], no_answer)
 
 
 def user_lock_sql(user) -> None:
@@ -62,12 +60,8 @@ def seats_write_statement(pks, *, status: str, held_by_id: int | None, held_at, 
         f"UPDATE {ShowSeat._meta.db_table} SET status = %s, held_by_id = %s, held_at = %s, held_until = %s,"
         f" version = version + 1, updated_at = %s WHERE id IN ({', '.join(['%s'] * len(pks))})",
         [status, held_by_id, adapt(held_at), adapt(held_until), adapt(now), *pks],
-        _no_answer,
+        no_answer,
     )
-
-
-def _no_answer(rows) -> None:
-    return None
 
 
 def seats_write_sql(pks, *, status: str, held_by_id: int | None, held_at, held_until, now: datetime) -> None:
@@ -107,7 +101,7 @@ def order_sold_sql(*, order_id: int, seat_ids, now: datetime) -> None:
     adapt = connection.ops.adapt_datetimefield_value
     statements = [
         Statement(
-            f"UPDATE {BookingSeat._meta.db_table} SET active = %s WHERE booking_id = %s", [True, order_id], _no_answer
+            f"UPDATE {BookingSeat._meta.db_table} SET active = %s WHERE booking_id = %s", [True, order_id], no_answer
         )
     ]
     if seat_ids:
@@ -120,7 +114,7 @@ def order_sold_sql(*, order_id: int, seat_ids, now: datetime) -> None:
         Statement(
             f"UPDATE {Booking._meta.db_table} SET status = %s, confirmed_at = %s WHERE id = %s",
             [BookingStatus.CONFIRMED.value, adapt(now), order_id],
-            _no_answer,
+            no_answer,
         )
     )
     statements_run(statements)

@@ -71,6 +71,11 @@ class Statement(NamedTuple):
     answer: Callable[[list[tuple]], Any]  # its rows -> what the caller gets
 
 
+def no_answer(rows) -> None:
+    """The answer of a statement whose rows nobody reads (a lock, a write)."""
+    return None
+
+
 def _several_at_once(connection) -> bool:
     """The connection sends several statements in one query: MariaDB with
     CLIENT.MULTI_STATEMENTS (settings.py turns it on)."""
@@ -219,7 +224,7 @@ def _insert_statement(model, objs: list, connection) -> Statement:
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
         f" VALUES {', '.join([row] * len(objs))}"
     )
-    return Statement(sql, params, lambda rows: None)
+    return Statement(sql, params, no_answer)
 
 
 def insert_rows(objs: list, *, later: bool = False) -> None:
