@@ -145,6 +145,7 @@ def test_measure(rush_show, settings):
         r, ms = _timed(client.get, f"/api/v1/shows/{show.pk}/seats", HTTP_IF_NONE_MATCH=etag)
         assert r.status_code == 304
         results["map304"].append(ms)
+    results["front304"] = _front_polls(show)
     # Sold out: every seat still free is sold, and the rest ask for two (409).
     from booking.models import SeatStatus, ShowSeat
 
@@ -158,13 +159,44 @@ def test_measure(rush_show, settings):
     for name, values in results.items():
         if values:
             print(
-                f"{name:7s} median {statistics.median(values):6.2f} ms  p90 {sorted(values)[int(len(values) * 0.9)]:6.2f}  n={len(values)}  queries={len(queries.get(name, [])) or '-'}"
+                f"{name:7s} median {statistics.median(values):6.2f} ms  mean {statistics.fmean(values):6.3f}  p90 {sorted(values)[int(len(values) * 0.9)]:6.2f}  n={len(values)}  queries={len(queries.get(name, [])) or '-'}"
             )
     if os.environ.get("MEASURE_SQL"):
         for name, sqls in queries.items():
             print(f"--- {name}")
             for s in sqls:
                 print("   ", s[:220])
+
+
+def _front_polls(show, prof=None, n=2000) -> list[float]:
+    """n anonymous If-None-Match polls of the show's seat map, straight into
+    cinema.wsgi.application (the ReadFront, as gunicorn calls it): the CPU ms
+    of each, profiled by prof when given."""
+    from django.test import RequestFactory
+
+    from cinema.wsgi import application
+    from tests.api import wsgi_get
+
+    path = f"/api/v1/shows/{show.pk}/seats"
+    status, headers, _ = wsgi_get(application, path)
+    status, headers, _ = wsgi_get(application, path)  # stored by the first
+    assert status == 200, status
+    environ = RequestFactory().get(path, headers={"If-None-Match": headers["ETag"]}).environ
+
+    def start_response(status, headers, exc_info=None):
+        assert status.startswith("304"), status
+
+    times = []
+    for _ in range(n):
+        e = dict(environ)
+        t = time.process_time()
+        if prof is not None:
+            prof.enable()
+        application(e, start_response)
+        if prof is not None:
+            prof.disable()
+        times.append((time.process_time() - t) * 1000)
+    return times
 
 
 def _sell_out(show) -> None:
@@ -185,6 +217,9 @@ def test_profile_hold(request):
         pytest.skip("set MEASURE_PROFILE")
     show, clients = request.getfixturevalue("rush_show")
     prof = cProfile.Profile(time.process_time)  # CPU, not the waits on the database
+    if which == "front304":  # an anonymous poll answered by the ReadFront (cinema/readfront.py)
+        _front_polls(show, prof)
+        clients = []
     if which == "hold409":  # a sold-out show: the on-sale check, no seats, the 409 envelope
         _sell_out(show)
         prof.enable()

@@ -112,6 +112,13 @@ def writes_batched():
         connection._cinema_writes_later = None
 
 
+def writes_send() -> None:
+    """Send the writes waiting in writes_batched now, in one round trip (a
+    caller that catches their IntegrityError: the block's end would raise it
+    past the caller)."""
+    statements_run([])
+
+
 def statements_run(statements: list[Statement]) -> list:
     """Run ``statements`` in order on the default database (in its current
     transaction, if any) and return each one's answer: in one round trip
@@ -124,6 +131,8 @@ def statements_run(statements: list[Statement]) -> list:
     if later:  # the writes waiting in writes_batched go first, in the same round trip
         connection._cinema_writes_later = []
         return statements_run(later + statements)[len(later) :]
+    if not statements:
+        return []
     with connection.cursor() as cursor:
         if not _several_at_once(connection) or len(statements) < 2:
             answers = []

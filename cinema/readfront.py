@@ -64,7 +64,7 @@ class ReadFront:
 def _front_serve(environ, start_response):
     started, cpu = time.perf_counter(), time.thread_time()
     request = WSGIRequest(environ)
-    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+    if "HTTP_COOKIE" in environ and settings.SESSION_COOKIE_NAME in request.COOKIES:
         return None
     spec = readcache.route(request)
     if spec is None:
@@ -74,9 +74,7 @@ def _front_serve(environ, start_response):
         signed_in = readcache.SIGNED_IN.get(request.readcache_view)
         if signed_in is None:
             return None
-    try:
-        request.get_host()  # ALLOWED_HOSTS, as Django checks it
-    except DisallowedHost:
+    if not _host_allowed(request):
         return None
     secure = request.is_secure()
     if settings.SECURE_SSL_REDIRECT and not secure:
@@ -169,6 +167,34 @@ def _peek_counted(request, key: str, versions: list[str], *, polling: bool = Fal
     return entry
 
 
+# The Host headers Django has let through (an environ's HTTP_X_FORWARDED_HOST,
+# HTTP_HOST, SERVER_NAME and SERVER_PORT), bounded; emptied when settings change.
+_hosts_allowed: set[tuple] = set()
+_HOSTS_KEPT = 64
+
+
+def _host_allowed(request) -> bool:
+    """ALLOWED_HOSTS, as Django checks it (``get_host``), once per Host header
+    seen: the check splits and matches the host against every pattern, about
+    as much CPU as the rest of a hit."""
+    environ = request.environ
+    seen = (
+        environ.get("HTTP_X_FORWARDED_HOST"),
+        environ.get("HTTP_HOST"),
+        environ.get("SERVER_NAME"),
+        environ.get("SERVER_PORT"),
+    )
+    if seen in _hosts_allowed:
+        return True
+    try:
+        request.get_host()
+    except DisallowedHost:
+        return False  # never kept: a refused Host is checked each time, and costs nothing to remember
+    if len(_hosts_allowed) < _HOSTS_KEPT:
+        _hosts_allowed.add(seen)
+    return True
+
+
 @functools.lru_cache(maxsize=2)
 def _stack_headers(secure: bool) -> tuple[tuple[str, str], ...]:
     """What Django's middleware adds to an API answer to a request without an
@@ -193,6 +219,7 @@ def _stack_headers(secure: bool) -> tuple[tuple[str, str], ...]:
 
 def _clear_stack_headers(**kwargs) -> None:
     _stack_headers.cache_clear()
+    _hosts_allowed.clear()
 
 
 setting_changed.connect(_clear_stack_headers, dispatch_uid="cinema.readfront.stack_headers")

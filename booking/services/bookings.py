@@ -38,7 +38,7 @@ from booking.services.locking import locked, one_statement, seats_lock_statement
 from catalog.models import Seat, Show
 from cinema import metrics
 from cinema.errors import DomainError
-from cinema.prepared import Prepared, insert_rows, statements_run
+from cinema.prepared import Prepared, insert_rows, statements_run, writes_send
 from events.models import EventType
 from payments.providers import get_provider
 from payments.services import order_price, payment_create, payment_record_checkout
@@ -132,7 +132,9 @@ def _remember_key(user, key: str, fingerprint: str, booking: Booking, respond) -
             response_status=status,
             response_body=body,
         )
-        insert_rows([record])
+        # With the writes waiting in writes_batched (the order's events), in one round trip.
+        insert_rows([record], later=True)
+        writes_send()
         return record
     except IntegrityError as exc:  # not reachable under the user's lock; fail safe
         raise IdempotencyInProgress("A request with this Idempotency-Key is still being processed.") from exc
@@ -189,15 +191,17 @@ def _priced_lines(show: Show, seats: list[ShowSeat], names: list[Seat]) -> list[
 
 
 def _sell(ids: list[int], lines: list[BookingSeat], now: datetime) -> None:
-    """Insert the lines and mark their seats SOLD."""
+    """Insert the lines and mark their seats SOLD, in one round trip: the
+    lines' INSERT first, and nothing after it runs if the database refuses
+    it (cinema.prepared.statements_run)."""
     try:
         # No savepoint: a failure here fails the whole booking anyway.
-        insert_rows(lines)
+        insert_rows(lines, later=True)
+        seats_end_hold(ids, status=SeatStatus.SOLD, now=now)
     except IntegrityError as exc:
         # Only reachable if a seat row said LOCKED while a sale stood: the
         # database's one-active-sale constraint is the last word.
         raise SeatUnavailable("Sorry, some of those seats are already sold.", seats=ids) from exc
-    seats_end_hold(ids, status=SeatStatus.SOLD, now=now)
 
 
 @locked
@@ -260,7 +264,7 @@ def _order_place(
         # (booking.models.free_q), lines inactive until the money arrives.
         for line in lines:
             line.active = None
-        insert_rows(lines)
+        insert_rows(lines, later=True)  # with the seats' UPDATE: inactive, no constraint refuses them
         seats_claim_for_order(ids, user=user, until=expires_at, now=now)
         payment = payment_create(
             order_id=booking.pk,
@@ -295,14 +299,15 @@ def _order_place(
             currency=booking.currency,
             confirmed_at=now,
         )
+    if not pay:
+        # Queued in this transaction, so the ticket email commits with the
+        # booking; sent after commit, outside any lock; a failed send is retried.
+        emails.email_order_confirmed(booking_id=booking.pk)
     answer = respond if not pay else None  # a pending order's answer changes (checkout_url): re-read on replay
     record = _remember_key(user, idempotency_key, fingerprint, booking, answer) if idempotency_key else None
     count_order("created")
     if not pay:
         count_order("confirmed")
-        # Queued in this transaction, so the ticket email commits with the
-        # booking; sent after commit, outside any lock; a failed send is retried.
-        emails.email_order_confirmed(booking_id=booking.pk)
     return BookingOutcome(booking=booking, record=record)
 
 

@@ -221,6 +221,15 @@ def test_writes_batched_sends_its_inserts_with_the_next_round_trip_or_at_its_end
         assert seen() == ["1", "2"]
     assert seen() == ["1", "2", "3", "4"]
 
+    with transaction.atomic(), prepared.writes_batched():  # sent when asked, so the caller sees its errors
+        prepared.insert_rows([_event(7)], later=True)
+        with django_assert_num_queries(1):
+            prepared.writes_send()
+        assert seen() == ["1", "2", "3", "4", "7"]
+        with django_assert_num_queries(0):
+            prepared.writes_send()  # nothing waits: no round trip
+    OutboxEvent.objects.filter(aggregate_id="7").delete()
+
     with pytest.raises(ValueError), transaction.atomic(), prepared.writes_batched():
         prepared.insert_rows([_event(5)], later=True)
         raise ValueError("the service failed")

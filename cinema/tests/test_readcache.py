@@ -254,6 +254,20 @@ def test_the_front_leaves_everything_else_to_django(front, settings, clock):
     assert wsgi_get(front, "/api/v1/shows/999999/seats")[0] == 404 and front.django.calls == calls + 1
 
 
+def test_the_front_asks_django_again_about_a_host_when_allowed_hosts_change(front, settings, clock):
+    show = make_show("SSSS")
+    path = f"/api/v1/shows/{show.pk}/seats"
+    settings.ALLOWED_HOSTS = ["cinema.example.com", "testserver"]
+    wsgi_get(front, path, host="cinema.example.com")
+    calls = front.django.calls
+    assert wsgi_get(front, path, host="cinema.example.com")[0] == 200 and front.django.calls == calls
+    assert wsgi_get(front, path, host="evil.example.com")[0] == 400  # never remembered
+    assert wsgi_get(front, path, host="evil.example.com")[0] == 400
+    settings.ALLOWED_HOSTS = ["testserver"]  # the host remembered as allowed is no longer
+    calls = front.django.calls
+    assert wsgi_get(front, path, host="cinema.example.com")[0] == 400 and front.django.calls == calls + 1
+
+
 def _bearer(user) -> dict:
     return {"authorization": f"Bearer {AccessToken.for_user(user)}"}
 
