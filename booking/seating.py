@@ -177,12 +177,11 @@ def best_blocks(rows, quantity: int, *, seat_type: str | None = None, exclude=fr
 def shortfall_message(rows, quantity: int, *, seat_type: str | None = None) -> str:
     """Why best_blocks found nothing, for the buyer: how many seats are free,
     and the most that sit together in one row."""
-    segments = _free_segments(rows, seat_type, frozenset())
-    free = sum(len(seg.seats) for seg in segments)
+    free = sum(1 for row in rows if row.free and (not seat_type or row.seat_type == seat_type))
     kind = f" {SeatType(seat_type).label.lower()}" if seat_type else ""
-    if free < quantity:
+    if free < quantity:  # a sold-out show's answer: no segments needed
         return f"Sorry, only {free}{kind} seats are free for this show, not {quantity}."
-    most = max((len(seg.seats) for seg in segments), default=0)
+    most = max((len(seg.seats) for seg in _free_segments(rows, seat_type, frozenset())), default=0)
     return (
         f"Sorry, there are not {quantity}{kind} seats together for this show, in one row or two adjacent rows "
         f"(at most {most} together in one row). Pick seats on the map to sit apart."

