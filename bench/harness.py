@@ -237,6 +237,16 @@ class Relay:
             start_new_session=True,
         )
 
+    def wait_connected(self, timeout: float = 30.0) -> None:
+        """Until the relay has set Django up and reached the broker (its log
+        says so): a relay runs all along in production, so its start-up is no
+        part of what a rush costs."""
+        deadline = time.monotonic() + timeout
+        while "Connected to the broker" not in self.log_path.read_text(errors="replace"):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the outbox relay did not reach the broker; see {self.log_path}")
+            time.sleep(0.2)
+
     def cpu_seconds(self) -> float:
         return cpu_of(psutil.Process(self.proc.pid)) if self.proc.poll() is None else 0.0
 

@@ -206,6 +206,15 @@ def main() -> int:
         prep["cpu"] = meter.cpu
         log(f"rush prep: {prep}")
         relay = Relay(env) if env["AMQP_URL"] else None
+        if relay is not None:
+            # Up and caught up before the rush: the prep's events (registrations,
+            # logins) are not the rush's; the rush's own are published during it.
+            relay.wait_connected()
+            t0, backlog = time.monotonic(), _outbox(py, env)
+            while backlog["unpublished"] and time.monotonic() - t0 < 120:
+                time.sleep(0.5)
+                backlog = _outbox(py, env)
+            log(f"relay up; the prep's outbox drained in {time.monotonic() - t0:.1f} s ({backlog['unpublished']} left)")
         rush = _rush(py, env, app, base, data["rush_show"], tokens_file, relay)
         rush["prep"] = prep
         sc["rush"] = rush
