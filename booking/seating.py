@@ -178,14 +178,20 @@ def shortfall_message(rows, quantity: int, *, seat_type: str | None = None) -> s
     """Why best_blocks found nothing, for the buyer: how many seats are free,
     and the most that sit together in one row."""
     free = sum(1 for row in rows if row.free and (not seat_type or row.seat_type == seat_type))
-    kind = f" {SeatType(seat_type).label.lower()}" if seat_type else ""
     if free < quantity:  # a sold-out show's answer: no segments needed
-        return f"Sorry, only {free}{kind} seats are free for this show, not {quantity}."
+        return too_few_message(free, quantity, seat_type=seat_type)
+    kind = f" {SeatType(seat_type).label.lower()}" if seat_type else ""
     most = max((len(seg.seats) for seg in _free_segments(rows, seat_type, frozenset())), default=0)
     return (
         f"Sorry, there are not {quantity}{kind} seats together for this show, in one row or two adjacent rows "
         f"(at most {most} together in one row). Pick seats on the map to sit apart."
     )
+
+
+def too_few_message(free: int, quantity: int, *, seat_type: str | None = None) -> str:
+    """shortfall_message when fewer than ``quantity`` seats are free at all."""
+    kind = f" {SeatType(seat_type).label.lower()}" if seat_type else ""
+    return f"Sorry, only {free}{kind} seats are free for this show, not {quantity}."
 
 
 def screen_seat_types(rows) -> set[str]:

@@ -263,6 +263,44 @@ def hold_counts_orm(*, user, show_id: int, now: datetime, exclude=()) -> HoldCou
 
 
 # --------------------------------------------------------------------------
+# a show that may be sold out: enough free seats at all? (booking.services.holds_best)
+# --------------------------------------------------------------------------
+class FreeCheck(NamedTuple):
+    on_sale: bool
+    free: int  # the show's free seats (booking.models.free_q)
+    counts: HoldCounts
+
+
+def _free_count_statement(*, show_id: int, now: datetime) -> Statement:
+    sql = f"SELECT COUNT(*) FROM {ShowSeat._meta.db_table} ss WHERE ss.show_id = %s AND {FREE_SQL}"
+    at = connection.ops.adapt_datetimefield_value(now)
+    return Statement(sql, [show_id, *_free_params(at)], lambda rows: int(rows[0][0]))
+
+
+def free_check_sql(*, user, show_id: int, now: datetime) -> FreeCheck:
+    """show_on_sale_sql, the show's free seats and hold_counts_sql, in one
+    round trip and without locks: what a hold needs to refuse a show without
+    enough free seats as the locked search would, in the same order."""
+    return FreeCheck(
+        *statements_run(
+            [
+                show_on_sale_statement(show_id=show_id, now=now),
+                _free_count_statement(show_id=show_id, now=now),
+                hold_counts_statement(user=user, show_id=show_id, now=now),
+            ]
+        )
+    )
+
+
+def free_check_orm(*, user, show_id: int, now: datetime) -> FreeCheck:
+    return FreeCheck(
+        show_on_sale_orm(show_id=show_id, now=now),
+        ShowSeat.objects.filter(show_id=show_id).filter(free_q(now)).count(),
+        hold_counts_orm(user=user, show_id=show_id, now=now),
+    )
+
+
+# --------------------------------------------------------------------------
 # the map the best-seat search reads (booking.seating)
 # --------------------------------------------------------------------------
 class BestRow(NamedTuple):

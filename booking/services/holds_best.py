@@ -31,6 +31,43 @@ from catalog.models import Seat, SeatType, Show
 BEST_AVAILABLE_ATTEMPTS = 24
 BEST_AVAILABLE_ROUNDS = 4
 
+# Shows on which a best-available hold of this process lately found too few
+# free seats: show pk -> time.monotonic() then. While that is fresh, a hold on
+# the show first asks the database, without a transaction or a lock, whether
+# enough seats are free at all (_refuse_if_too_few): past a sell-out, the
+# latecomers' refusals cost one round trip instead of the locked search. Only
+# a hint for which way to ask; the answer is always the database's.
+_SHORT: dict[int, float] = {}
+SHORT_SECONDS = 10.0
+SHORT_KEPT = 10_000
+
+
+def _short_lately(show_id: int) -> bool:
+    at = _SHORT.get(show_id)
+    return at is not None and time.monotonic() - at < SHORT_SECONDS
+
+
+def _short_seen(show_id: int) -> None:
+    if len(_SHORT) >= SHORT_KEPT:
+        _SHORT.clear()
+    _SHORT[show_id] = time.monotonic()
+
+
+def _refuse_if_too_few(user, show: Show, quantity: int, now: datetime) -> None:
+    """Raise what the locked search would if the show has fewer than
+    ``quantity`` free seats (ShowNotOnSale / ShowStarted, HoldLimitExceeded,
+    then SeatUnavailable, in its order), read in one round trip without
+    locks, as the search reads the map; return when enough are free (the
+    locked search decides). Writes nothing, so a race with the user's own
+    requests can at most change which refusal they get."""
+    check = sql.free_check_sql(user=user, show_id=show.pk, now=now)
+    if check.free >= quantity:
+        _SHORT.pop(show.pk, None)
+        return
+    _ensure_on_sale(show, now, on_sale=check.on_sale)
+    _check_limit(user, show, now, quantity, counts=check.counts)
+    raise SeatUnavailable(seating.too_few_message(check.free, quantity), requested=quantity)
+
 
 def _quantity_clean(quantity, seat_type: str | None) -> int:
     limit = settings.MAX_SEATS_PER_BOOKING
@@ -92,6 +129,8 @@ def seats_hold_best(
     now = now or timezone.now()
     quantity = _quantity_clean(quantity, seat_type)
     _hold_preflight(user, show, now)
+    if not replace and not seat_type and _short_lately(show.pk):
+        _refuse_if_too_few(user, show, quantity, now)
     return _seats_hold_best(user=user, show=show, quantity=quantity, seat_type=seat_type, replace=replace, now=now)
 
 
@@ -158,4 +197,6 @@ def _seats_hold_best(*, user, show: Show, quantity: int, seat_type: str | None, 
             break
         busy = bool(skipped)
     # Nothing is kept: the transaction rolls back (the earlier seats stay held).
+    if sum(r.free for r in rows) < quantity:
+        _short_seen(show.pk)
     raise SeatUnavailable(seating.shortfall_message(rows, quantity, seat_type=seat_type), requested=quantity)

@@ -217,3 +217,45 @@ def test_a_busy_row_answers_lock_timeout_instead_of_hanging():
     assert isinstance(exc.value, BookingError) and exc.value.status == 503
     seat.refresh_from_db()
     assert seat.status == SeatStatus.AVAILABLE
+
+
+def test_past_a_sell_out_the_refusal_waits_for_no_lock():
+    """A latecomer's refusal on a show found short of seats reads without
+    locks: a transaction holding the user's row (their other request, say)
+    does not make it wait, where the locked search would (the lock order
+    starts with the user row)."""
+    from django.db import transaction
+
+    from booking.services import holds_best
+
+    show = make_show("SS")
+    seats_hold(user=UserFactory(), show=show, seat_ids=[s.pk for s in show.show_seats.all()])
+    with pytest.raises(SeatUnavailable):
+        seats_hold_best(user=UserFactory(), show=show, quantity=2)  # the locked search: remembered as short
+    latecomer = UserFactory()
+    locked, done = threading.Event(), threading.Event()
+
+    def blocker():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"SELECT id FROM {latecomer._meta.db_table} WHERE id = %s FOR UPDATE", [latecomer.pk])
+                locked.set()
+                done.wait(timeout=6)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=blocker)
+    thread.start()
+    try:
+        assert locked.wait(timeout=5)
+        started = time.monotonic()
+        with pytest.raises(SeatUnavailable):
+            seats_hold_best(user=latecomer, show=show, quantity=2)
+        waited = time.monotonic() - started
+        holds_best._SHORT.clear()  # forgotten: the locked search waits on the user row
+        with pytest.raises(LockTimeout):
+            seats_hold_best(user=latecomer, show=show, quantity=2)
+    finally:
+        done.set()
+        thread.join(timeout=10)
+    assert waited < 1, waited

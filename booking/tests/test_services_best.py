@@ -3,13 +3,15 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from booking.exceptions import HoldLimitExceeded, InvalidRequest, SeatUnavailable, ShowStarted
 from booking.models import SeatStatus, ShowSeat
 from booking.seating import SeatRow, best_blocks, shortfall_message
-from booking.services import seats_hold, seats_hold_best
+from booking.services import holds_best, seats_hold, seats_hold_best, seats_release_all
 from booking.tests.helpers import make_show, names_of, seat_ids, snapshot
+from cinema.errors import DomainError
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -253,3 +255,64 @@ def test_the_window_scores_equal_the_plain_walk():
         assert list(seating._windows(segment, size, aisles=aisles)) == list(
             _reference_windows(segment, size, aisles=aisles)
         )
+
+
+# --- past a sell-out: the refusal asks the database once, without a lock ---------
+
+
+def _refusal(user, show, quantity, now):
+    try:
+        seats_hold_best(user=user, show=show, quantity=quantity, now=now)
+    except DomainError as exc:
+        return type(exc).__name__, str(exc)
+    return None
+
+
+def test_past_a_sell_out_a_refusal_costs_one_round_trip_and_says_the_same(now, django_assert_num_queries):
+    show = make_show("SSSS\nSSSS")
+    take(show, ["A1", "A2", "A3", "A4", "B1", "B2", "B3"], now)  # one seat left
+    locked_way = _refusal(UserFactory(), show, 2, now)  # the locked search, which remembers the show
+    assert locked_way == ("SeatUnavailable", "Sorry, only 1 seats are free for this show, not 2.")
+    assert holds_best._short_lately(show.pk)
+    latecomer = UserFactory()
+    with django_assert_num_queries(1 if connection.vendor == "mysql" else 3):  # no transaction, no lock
+        assert _refusal(latecomer, show, 2, now) == locked_way
+    # One seat is enough: the check finds it and the locked search holds it.
+    assert best(show, 1, now) == ["B4"]
+    assert not holds_best._short_lately(show.pk)  # forgotten once enough were free
+
+
+@pytest.mark.parametrize("case", ["sold out", "user at the limit", "not on sale", "freed meanwhile"])
+def test_the_quick_refusal_is_the_locked_searchs(case, now, settings):
+    """The same request, through the locked search (nothing remembered) and
+    through the quick check (the show remembered as short): the same answer."""
+    settings.MAX_HELD_SEATS_PER_USER = 4
+    show = make_show("SSSS\nSSSS")
+    holder = UserFactory()
+    seats_hold(user=holder, show=show, seat_ids=seat_ids(show, "A1", "A2", "A3", "A4"), now=now)
+    take(show, ["B1", "B2", "B3", "B4"], now)
+    user = UserFactory()
+    if case == "user at the limit":
+        other = make_show("SSSS")
+        seats_hold(user=user, show=other, seat_ids=seat_ids(other, "A1", "A2", "A3"), now=now)
+    if case == "not on sale":
+        show.movie.is_active = False
+        show.movie.save()
+    if case == "freed meanwhile":
+        seats_release_all(user=holder, show=show)
+    answers = []
+    for remembered in (False, True):
+        holds_best._SHORT.clear()
+        if remembered:
+            holds_best._short_seen(show.pk)
+        answers.append(_refusal(user, show, 2, now))
+        if answers[-1] is None:  # held: let them go, so both ways start from the same seats
+            seats_release_all(user=user, show=show)
+    assert answers[0] == answers[1]
+    expected = {
+        "sold out": "SeatUnavailable",
+        "user at the limit": "HoldLimitExceeded",
+        "not on sale": "ShowNotOnSale",
+        "freed meanwhile": None,
+    }[case]
+    assert (answers[0] or (None,))[0] == expected

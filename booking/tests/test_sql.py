@@ -102,6 +102,20 @@ def test_hold_counts_agree(scene):
     assert sql.hold_counts_sql(user=buyer, show_id=show.pk, now=now).bought == 1
 
 
+def test_free_check_agrees(scene, django_assert_num_queries):
+    show, viewer, now = scene
+    for at in (now, now + timedelta(hours=1), show.start_time):
+        for user in (viewer, UserFactory()):
+            assert sql.free_check_sql(user=user, show_id=show.pk, now=at) == sql.free_check_orm(
+                user=user, show_id=show.pk, now=at
+            )
+    check = sql.free_check_sql(user=viewer, show_id=show.pk, now=now)
+    # Free: A1, A2 (lapsed holds), C1 (a lapsed order) and the four never touched.
+    assert check == (True, 7, (2, 2, 0))
+    with django_assert_num_queries(1 if connection.vendor == "mysql" else 3):
+        sql.free_check_sql(user=viewer, show_id=show.pk, now=now)
+
+
 def test_show_share_lock_twins_read_the_same_show(scene):
     show, _, _ = scene
     locks = [sql.show_share_lock_orm] + ([sql.show_share_lock_sql] if connection.features.has_select_for_update else [])

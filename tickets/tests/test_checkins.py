@@ -47,7 +47,11 @@ class TestService:
         assert not CheckIn.objects.exists()
 
     def test_other_days_show_is_not_admissible(self, user, staff, order_for):
-        order = order_for(user, ShowFactory(start_time=timezone.now() + timedelta(days=2)))
+        # 20:00 local time, two days ahead: the door opens on the show's own day
+        # whatever time the suite runs (at 00:10 local a show 48 h ahead, let in
+        # 20 min before it starts, would be the day before).
+        evening = timezone.localtime().replace(hour=20, minute=0, second=0, microsecond=0) + timedelta(days=2)
+        order = order_for(user, ShowFactory(start_time=evening))
         with pytest.raises(NotAdmissible, match="not today"):
             checkin_record(code=order.code, staff=staff)
         # ...and on the day it is fine.
