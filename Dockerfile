@@ -3,12 +3,12 @@ FROM python:3.11-slim-bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential pkg-config default-libmysqlclient-dev \
  && rm -rf /var/lib/apt/lists/*
-COPY requirements.txt requirements-otel.txt /tmp/
+COPY requirements.txt requirements-otel.txt constraints.txt /tmp/
 # --build-arg WITH_OTEL=true adds the optional OpenTelemetry packages (tracing
 # turns on only when OTEL_EXPORTER_OTLP_ENDPOINT is set at run time).
 ARG WITH_OTEL=false
-RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir -r /tmp/requirements.txt \
- && if [ "$WITH_OTEL" = "true" ]; then /opt/venv/bin/pip install --no-cache-dir -r /tmp/requirements-otel.txt; fi
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir -r /tmp/requirements.txt -c /tmp/constraints.txt \
+ && if [ "$WITH_OTEL" = "true" ]; then /opt/venv/bin/pip install --no-cache-dir -r /tmp/requirements-otel.txt -c /tmp/constraints.txt; fi
 
 FROM python:3.11-slim-bookworm
 RUN apt-get update \

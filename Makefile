@@ -22,13 +22,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.installed: requirements.txt | $(BIN)/python
+$(VENV)/.installed: requirements.txt constraints.txt | $(BIN)/python
 	@$(MAKE) --no-print-directory sysdeps
-	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q -r requirements.txt -c constraints.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
-	$(BIN)/pip install -q -r requirements-dev.txt
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt constraints.txt $(VENV)/.installed
+	$(BIN)/pip install -q -r requirements-dev.txt -c constraints.txt
 	touch $@
 
 # Local demo: DEBUG on (development keys are created in .keys/), SQLite unless DATABASE_URL says otherwise.
@@ -82,6 +82,15 @@ lint: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .cache
+
+# constraints.txt from a fresh venv of requirements-dev.txt (which includes
+# requirements.txt), without the old pins: after changing a requirement.
+.PHONY: constraints
+constraints:
+	rm -rf .venv-constraints && $(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/pip install -q -r requirements-dev.txt
+	{ sed -n 1,3p constraints.txt; .venv-constraints/bin/pip freeze --exclude-editable; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt && rm -rf .venv-constraints
 
 # Two gunicorn nodes behind nginx (deploy/nginx.conf) on their own MariaDB
 # primary + replica (13306/13307, temporary datadirs) and Redis db 5:
