@@ -67,6 +67,15 @@ def _outbox(py: str, env: dict) -> dict:
     return json.loads(run([py, "-m", "bench.dbtool", "outbox"], env, capture_output=True).stdout)
 
 
+def _outbox_drained(py: str, env: dict, *, step: float) -> dict:
+    """The outbox once nothing waits in it (at most 120 s), with the seconds it took."""
+    t0, backlog = time.monotonic(), _outbox(py, env)
+    while backlog["unpublished"] and time.monotonic() - t0 < 120:
+        time.sleep(step)
+        backlog = _outbox(py, env)
+    return backlog | {"drain_s": round(time.monotonic() - t0, 1)}
+
+
 def _rush(py: str, env: dict, app: Server, base: str, show_id: int, tokens_file, relay: Relay | None) -> dict:
     """One timed order+pay rush on a fresh show, checked against the database."""
     relay_cpu = relay.cpu_seconds() if relay else 0.0
@@ -210,11 +219,8 @@ def main() -> int:
             # Up and caught up before the rush: the prep's events (registrations,
             # logins) are not the rush's; the rush's own are published during it.
             relay.wait_connected()
-            t0, backlog = time.monotonic(), _outbox(py, env)
-            while backlog["unpublished"] and time.monotonic() - t0 < 120:
-                time.sleep(0.5)
-                backlog = _outbox(py, env)
-            log(f"relay up; the prep's outbox drained in {time.monotonic() - t0:.1f} s ({backlog['unpublished']} left)")
+            backlog = _outbox_drained(py, env, step=0.5)
+            log(f"relay up; the prep's outbox drained in {backlog['drain_s']} s ({backlog['unpublished']} left)")
         rush = _rush(py, env, app, base, data["rush_show"], tokens_file, relay)
         rush["prep"] = prep
         sc["rush"] = rush
@@ -267,11 +273,7 @@ def main() -> int:
         results["crowd_double_sold"] = sum(len(c["double_sold"]) for c in checks)
 
         if relay is not None:  # everything the run wrote reaches the broker
-            t0, backlog = time.monotonic(), _outbox(py, env)
-            while backlog["unpublished"] and time.monotonic() - t0 < 120:
-                time.sleep(1)
-                backlog = _outbox(py, env)
-            results["outbox"] = backlog | {"drain_s": round(time.monotonic() - t0, 1)}
+            results["outbox"] = _outbox_drained(py, env, step=1)
             log(f"outbox: {results['outbox']}")
         time.sleep(1)
         sampler.stopped.set()

@@ -5,6 +5,7 @@ own database connection and closes it at the end. SQLite serializes writers,
 so these prove nothing there and are skipped (see conftest.py).
 """
 
+import contextlib
 import random
 import threading
 import time
@@ -50,6 +51,33 @@ def run_together(jobs):
         t.join(timeout=30)
     assert not any(t.is_alive() for t in threads), "a racer hung"
     return results
+
+
+@contextlib.contextmanager
+def row_locked_elsewhere(table: str, pk: int):
+    """The row ``pk`` of ``table`` locked FOR UPDATE by another connection
+    (a thread's transaction) until the block ends."""
+    from django.db import transaction
+
+    locked, done = threading.Event(), threading.Event()
+
+    def blocker():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", [pk])
+                locked.set()
+                done.wait(timeout=6)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=blocker)
+    thread.start()
+    try:
+        assert locked.wait(timeout=5)
+        yield
+    finally:
+        done.set()
+        thread.join(timeout=10)
 
 
 def errors(results):
@@ -189,30 +217,11 @@ def test_many_best_available_requests_never_overlap():
 def test_a_busy_row_answers_lock_timeout_instead_of_hanging():
     show = make_show("SS")
     seat = show.show_seats.first()
-    locked, done = threading.Event(), threading.Event()
-
-    def blocker():
-        from django.db import transaction
-
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(f"SELECT id FROM {ShowSeat._meta.db_table} WHERE id = %s FOR UPDATE", [seat.pk])
-                locked.set()
-                done.wait(timeout=6)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=blocker)
-    thread.start()
-    try:
-        assert locked.wait(timeout=5)
+    with row_locked_elsewhere(ShowSeat._meta.db_table, seat.pk):
         started = time.monotonic()
         with pytest.raises(LockTimeout) as exc:
             seats_hold(user=UserFactory(), show=show, seat_ids=[seat.pk])
         waited = time.monotonic() - started
-    finally:
-        done.set()
-        thread.join(timeout=10)
     assert 2 <= waited < 4.5, waited
     assert isinstance(exc.value, BookingError) and exc.value.status == 503
     seat.refresh_from_db()
@@ -224,8 +233,6 @@ def test_past_a_sell_out_the_refusal_waits_for_no_lock():
     locks: a transaction holding the user's row (their other request, say)
     does not make it wait, where the locked search would (the lock order
     starts with the user row)."""
-    from django.db import transaction
-
     from booking.services import holds_best
 
     show = make_show("SS")
@@ -233,21 +240,7 @@ def test_past_a_sell_out_the_refusal_waits_for_no_lock():
     with pytest.raises(SeatUnavailable):
         seats_hold_best(user=UserFactory(), show=show, quantity=2)  # the locked search: remembered as short
     latecomer = UserFactory()
-    locked, done = threading.Event(), threading.Event()
-
-    def blocker():
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(f"SELECT id FROM {latecomer._meta.db_table} WHERE id = %s FOR UPDATE", [latecomer.pk])
-                locked.set()
-                done.wait(timeout=6)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=blocker)
-    thread.start()
-    try:
-        assert locked.wait(timeout=5)
+    with row_locked_elsewhere(latecomer._meta.db_table, latecomer.pk):
         started = time.monotonic()
         with pytest.raises(SeatUnavailable):
             seats_hold_best(user=latecomer, show=show, quantity=2)
@@ -255,7 +248,4 @@ def test_past_a_sell_out_the_refusal_waits_for_no_lock():
         holds_best._SHORT.clear()  # forgotten: the locked search waits on the user row
         with pytest.raises(LockTimeout):
             seats_hold_best(user=latecomer, show=show, quantity=2)
-    finally:
-        done.set()
-        thread.join(timeout=10)
     assert waited < 1, waited
