@@ -49,6 +49,9 @@ class _Authed:
     def post(self, path, data, **extra):
         return _Authed.shared.post(path, data, **self.headers, **extra)
 
+    def patch(self, path, data, **extra):
+        return _Authed.shared.patch(path, data, **self.headers, **extra)
+
 
 def _client(user):
     return _Authed(user)
@@ -146,6 +149,18 @@ def test_measure(rush_show, settings):
         assert r.status_code == 304
         results["map304"].append(ms)
     results["front304"] = _front_polls(show)
+    # A seat someone else bought, held by id: the peer workload's losers (409).
+    results["lock409"] = []
+    held = list(show.show_seats.filter(status="SOLD").values_list("pk", flat=True))
+    for i, client in enumerate(clients[USERS // 2 :]):
+        r, ms = _timed(
+            client.patch,
+            f"/api/v1/seats/{held[i % len(held)]}/lock",
+            {"status": "LOCKED"},
+            content_type="application/json",
+        )
+        assert r.status_code == 409, r.content
+        results["lock409"].append(ms)
     # Sold out: every seat still free is sold, and the rest ask for two (409).
     from booking.models import SeatStatus, ShowSeat
 
@@ -208,7 +223,7 @@ def _sell_out(show) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_profile_hold(request):
-    """cProfile of the rush's requests (MEASURE_PROFILE=hold|book|pay|me|hold409)."""
+    """cProfile of the rush's requests (MEASURE_PROFILE=hold|book|pay|me|hold409|lock409|front304)."""
     import cProfile
     import pstats
 
@@ -225,6 +240,14 @@ def test_profile_hold(request):
         prof.enable()
         for client in clients:
             client.post(f"/api/v1/shows/{show.pk}/holds", {"quantity": 2}, content_type="application/json")
+        prof.disable()
+        clients = []
+    if which == "lock409":  # a sold seat held by id (the peer workload's losers)
+        _sell_out(show)
+        seats = list(show.show_seats.values_list("pk", flat=True))
+        prof.enable()
+        for i, client in enumerate(clients):
+            client.patch(f"/api/v1/seats/{seats[i]}/lock", {"status": "LOCKED"}, content_type="application/json")
         prof.disable()
         clients = []
     for client in clients:
@@ -270,7 +293,7 @@ def test_split(request, monkeypatch):
     MEASURE_SPLIT="booking.services:seats_hold_best,rest_framework.views:APIView.initial"
     wraps each (module:attribute, a class's method too) with a thread-CPU
     timer and prints its mean per call beside the whole requests'
-    (MEASURE_PROFILE picks hold, book, pay or hold409; default hold)."""
+    (MEASURE_PROFILE picks hold, book, pay, hold409 or lock409; default hold)."""
     import importlib
 
     names = [n for n in os.environ.get("MEASURE_SPLIT", "").split(",") if n]
@@ -307,6 +330,16 @@ def test_split(request, monkeypatch):
             active[:] = [1]
             t = time.thread_time()
             client.post(f"/api/v1/shows/{show.pk}/holds", {"quantity": 2}, content_type="application/json")
+            whole.append(time.thread_time() - t)
+        active.clear()
+        clients = []
+    if which == "lock409":  # a sold seat held by id
+        _sell_out(show)
+        seats = list(show.show_seats.values_list("pk", flat=True))
+        for i, client in enumerate(clients):
+            active[:] = [1]
+            t = time.thread_time()
+            client.patch(f"/api/v1/seats/{seats[i]}/lock", {"status": "LOCKED"}, content_type="application/json")
             whole.append(time.thread_time() - t)
         active.clear()
         clients = []

@@ -151,11 +151,13 @@ _ORDER_OF_USER = Prepared(
 _ORDER_LINES = Prepared(BookingSeat, lambda order_id: BookingSeat.objects.filter(booking_id=order_id))
 
 
-_SEAT_WITH_SHOW = Prepared(ShowSeat, lambda pk: ShowSeat.objects.select_related("show").filter(pk=pk))
+_SEAT_WITH_SHOW = Prepared(ShowSeat, lambda pk: ShowSeat.objects.select_related("show__movie").filter(pk=pk))
 
 
 def show_seat_with_show(*, seat_id: int) -> ShowSeat | None:
-    """A show seat with its show (PATCH /seats/{id}/lock), or None: compiled once (cinema.prepared)."""
+    """A show seat with its show and the show's movie (PATCH /seats/{id}/lock:
+    enough to tell a taken seat of a show on sale), or None: compiled once
+    (cinema.prepared)."""
     return _SEAT_WITH_SHOW.first(seat_id)
 
 

@@ -146,7 +146,7 @@ class SeatLockApi(APIView):
         if seat is None:
             raise Http404
         if data.validated_data["status"] == SeatStatus.LOCKED:
-            hold = services.seats_hold(user=request.user, show=seat.show, seat_ids=[seat.pk])
+            hold = services.seats_hold(user=request.user, show=seat.show, seat_ids=[seat.pk], seen=[seat])
             body = {"message": "Locked", "expires_at": hold.expires_at}
         else:
             services.seats_release(user=request.user, show=seat.show, seat_ids=[seat.pk])

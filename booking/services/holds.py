@@ -28,6 +28,7 @@ from booking.services.hold_rules import (
 )
 from booking.services.locking import locked, seats_lock, seats_lock_statement, user_lock
 from catalog.models import Show
+from catalog.selectors import show_is_on_sale
 from cinema import readcache
 from cinema.prepared import statements_run
 
@@ -45,21 +46,45 @@ def _check_taken(user, seats: list[ShowSeat], now: datetime) -> None:
 
 
 @_counted
-def seats_hold(*, user, show: Show, seat_ids, now: datetime | None = None) -> Hold:
+def seats_hold(*, user, show: Show, seat_ids, now: datetime | None = None, seen: list[ShowSeat] = ()) -> Hold:
     """Hold every seat or none, for SEAT_HOLD_SECONDS, adding to the user's hold
     on the show (the per-seat and per-show endpoints).
 
     Before any lock: ShowStarted, EmailNotVerified, HoldThrottled (HOLD_RATE).
     Then locks the user row, then the show seats in pk order, and raises
-    ShowNotOnSale, InvalidRequest (seats not in the show), HoldLimitExceeded,
-    SeatUnavailable (with the taken seat ids). A seat is holdable when
+    ShowNotOnSale, InvalidRequest (seats not in the show), SeatUnavailable
+    (with the taken seat ids), HoldLimitExceeded, in that order (more than
+    MAX_SEATS_PER_BOOKING seats: HoldLimitExceeded first). A seat is holdable when
     available, held with an expired hold, or already held by this user (which
     does not extend the hold). Emits seat.held for the newly held seats.
+
+    ``seen``: the caller's reading of these seats, made without locks during
+    this request, with ``show`` and its movie read alongside (the per-seat
+    endpoint reads the seat to find its show). When it shows a seat taken on
+    a show still on sale, the hold is refused as the locked path would refuse
+    it then, without taking a lock or waiting for one (_refuse_if_seen_taken).
     """
     now = now or timezone.now()
     ids = seat_ids_clean(seat_ids)
     _hold_preflight(user, show, now)
+    if seen:
+        _refuse_if_seen_taken(user, show, ids, seen, now)
     return _seats_hold(user=user, show=show, ids=ids, now=now)
+
+
+def _refuse_if_seen_taken(user, show: Show, ids: list[int], seen: list[ShowSeat], now: datetime) -> None:
+    """SeatUnavailable when a lock-free reading of exactly the wanted seats,
+    all of this show, shows one taken and the show (read with it) on sale:
+    what the locked path would answer at the time of that reading, since its
+    earlier checks (on sale, seats of the show) pass on the same rows. A
+    reading that shows them free, or anything else, goes on to the locked
+    path, which decides. Writes nothing."""
+    if len(ids) > settings.MAX_SEATS_PER_BOOKING or {s.pk for s in seen} != set(ids):
+        return
+    if any(s.show_id != show.pk for s in seen):
+        return
+    if show_is_on_sale(show=show, now=now):
+        _check_taken(user, seen, now)
 
 
 @locked

@@ -249,3 +249,25 @@ def test_past_a_sell_out_the_refusal_waits_for_no_lock():
         with pytest.raises(LockTimeout):
             seats_hold_best(user=latecomer, show=show, quantity=2)
     assert waited < 1, waited
+
+
+def test_a_seat_seen_taken_is_refused_without_waiting_for_its_lock():
+    """PATCH /seats/{id}/lock on a seat someone holds: the refusal comes
+    from the reading that found the seat's show, so a transaction holding
+    the seat's row (its holder buying it, say) does not make it wait, where
+    the locked path would."""
+    from booking import selectors
+
+    show = make_show("SS")
+    seat = show.show_seats.order_by("pk").first()
+    seats_hold(user=UserFactory(), show=show, seat_ids=[seat.pk])
+    latecomer = UserFactory()
+    with row_locked_elsewhere(ShowSeat._meta.db_table, seat.pk):
+        seen = selectors.show_seat_with_show(seat_id=seat.pk)
+        started = time.monotonic()
+        with pytest.raises(SeatUnavailable):
+            seats_hold(user=latecomer, show=seen.show, seat_ids=[seat.pk], seen=[seen])
+        waited = time.monotonic() - started
+        with pytest.raises(LockTimeout):
+            seats_hold(user=latecomer, show=seen.show, seat_ids=[seat.pk])
+    assert waited < 1, waited

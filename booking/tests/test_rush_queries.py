@@ -53,3 +53,20 @@ def test_holding_one_seat_by_its_id_makes_these_queries(django_assert_num_querie
     with django_assert_num_queries(SEAT_LOCK_EXPECTED[connection.vendor]):
         r = client.patch(f"/api/v1/seats/{seat.pk}/lock", {"status": "LOCKED"}, format="json")
     assert r.status_code == 200, r.content
+
+
+def test_a_seat_someone_else_holds_is_refused_in_two_queries(django_assert_num_queries):
+    """The user and the seat (with its show and movie) are read; the taken
+    seat is refused from that reading: no transaction, no lock."""
+    show = make_show("SSSSSS")
+    seat = show.show_seats.order_by("pk").first()
+    assert (
+        client_for(UserFactory())
+        .patch(f"/api/v1/seats/{seat.pk}/lock", {"status": "LOCKED"}, format="json")
+        .status_code
+        == 200
+    )
+    client = client_for(UserFactory())
+    with django_assert_num_queries(2):
+        r = client.patch(f"/api/v1/seats/{seat.pk}/lock", {"status": "LOCKED"}, format="json")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "SEAT_UNAVAILABLE", r.content

@@ -9,7 +9,7 @@ from django.core import mail
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from booking import services
+from booking import selectors, services
 from booking.exceptions import (
     CancellationClosed,
     HoldExpired,
@@ -34,6 +34,8 @@ from booking.services import (
     seats_release_all,
 )
 from booking.tests.helpers import make_show, seat_ids, snapshot
+from catalog.models import Movie, Show
+from cinema.errors import DomainError
 from tests.factories import BookingFactory, BookingSeatFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -496,3 +498,53 @@ def test_lock_waits_and_deadlock_retries_are_counted(monkeypatch):
         work()
     assert value("cinema_deadlock_retries_total") == retries + 1
     assert value("cinema_lock_timeouts_total") == timeouts + 1
+
+
+@pytest.mark.parametrize(
+    "case", ["held by another", "sold", "held by me", "hold lapsed", "movie withdrawn", "show cancelled"]
+)
+def test_a_seat_seen_taken_gets_the_locked_paths_answer(case):
+    """seats_hold with the caller's lock-free reading of the seat (``seen``,
+    as PATCH /seats/{id}/lock passes it) and without it (the locked path
+    decides): the same answer, whatever state the seat and its show are in."""
+    now = timezone.now()
+    user, other = UserFactory(), UserFactory()
+
+    def arrange() -> int:
+        show = make_show("SSSS")
+        (pk,) = seat_ids(show, "A1")
+        if case in ("held by another", "movie withdrawn", "show cancelled"):
+            seats_hold(user=other, show=show, seat_ids=[pk], now=now)
+        if case == "sold":
+            ShowSeat.objects.filter(pk=pk).update(status=SeatStatus.SOLD)
+        if case == "held by me":
+            seats_hold(user=user, show=show, seat_ids=[pk], now=now)
+        if case == "hold lapsed":
+            seats_hold(user=other, show=show, seat_ids=[pk], now=now - timedelta(hours=1))
+        if case == "movie withdrawn":
+            Movie.objects.filter(pk=show.movie_id).update(is_active=False)
+        if case == "show cancelled":
+            Show.objects.filter(pk=show.pk).update(cancelled_at=now)
+        return pk
+
+    answers = []
+    for seen in (False, True):
+        pk = arrange()
+        seat = selectors.show_seat_with_show(seat_id=pk)
+        try:
+            hold = seats_hold(user=user, show=seat.show, seat_ids=[pk], now=now, seen=[seat] if seen else ())
+            answers.append(("held", [s.pk == pk for s in hold.seats]))
+        except DomainError as exc:
+            # Each way has its own show: its ids are compared as "this seat", "this show".
+            details = {k: v in ([pk], seat.show_id) for k, v in exc.details.items()}
+            answers.append((type(exc).__name__, str(exc), details))
+    assert answers[0] == answers[1]
+    expected = {
+        "held by another": "SeatUnavailable",
+        "sold": "SeatUnavailable",
+        "held by me": "held",
+        "hold lapsed": "held",
+        "movie withdrawn": "ShowNotOnSale",
+        "show cancelled": "ShowCancelled",
+    }[case]
+    assert answers[0][0] == expected
