@@ -27,7 +27,7 @@ from booking.services.events import seats_released_event
 from catalog.models import Show
 from cinema import metrics
 from cinema.errors import DomainError
-from cinema.prepared import Prepared
+from cinema.prepared import Prepared, Statement
 from cinema.token_bucket import Rate, bucket_take, rate_parse
 from events.services import event_emit
 
@@ -163,6 +163,15 @@ def _emit_released(user, show: Show, seat_ids, reason: str) -> None:
 _SEATS_WITH_PLACE = Prepared(
     ShowSeat, lambda *ids: ShowSeat.objects.filter(pk__in=ids).select_related("seat").order_by("pk")
 )
+
+
+def seat_places_statement(ids: list[int]) -> Statement:
+    """The catalogue seats of the show seats ``ids`` ({show seat pk: Seat}:
+    _apply_hold's ``seat_info``), read without locks, as a statement to send
+    in the round trip that locks the show seats (cinema.prepared), so the
+    held seats need not be read back after their UPDATE."""
+    statement = _SEATS_WITH_PLACE.statement(*ids)
+    return statement._replace(answer=lambda rows: {s.pk: s.seat for s in statement.answer(rows)})
 
 
 def _apply_hold(user, show: Show, seats: list[ShowSeat], now: datetime, seat_info: dict | None = None) -> Hold:

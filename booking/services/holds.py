@@ -25,6 +25,7 @@ from booking.services.hold_rules import (
     _hold_preflight,
     hold_id_for,
     hold_id_parse,
+    seat_places_statement,
 )
 from booking.services.locking import locked, seats_lock, seats_lock_statement, user_lock
 from catalog.models import Show
@@ -91,14 +92,15 @@ def _refuse_if_seen_taken(user, show: Show, ids: list[int], seen: list[ShowSeat]
 def _seats_hold(*, user, show: Show, ids: list[int], now: datetime) -> Hold:
     if len(ids) > settings.MAX_SEATS_PER_BOOKING:
         _check_limit(user, show, now, len(ids), exclude=ids)  # raises, without locking a crowd of rows
-    # The user lock, the on-sale check, the seat locks and the limits' counts
-    # in one round trip, in that order (cinema.prepared.statements_run).
-    *_, on_sale, seats, counts = statements_run(
+    # The user lock, the on-sale check, the seat locks, the limits' counts and
+    # the seats' places in one round trip, in that order (cinema.prepared.statements_run).
+    *_, on_sale, seats, counts, places = statements_run(
         [
             *sql.user_lock_statements(user),
             sql.show_on_sale_statement(show_id=show.pk, now=now),
             seats_lock_statement(show, ids),
             sql.hold_counts_statement(user=user, show_id=show.pk, now=now, exclude=ids),
+            seat_places_statement(ids),
         ]
     )
     _ensure_on_sale(show, now, on_sale=on_sale)
@@ -106,7 +108,7 @@ def _seats_hold(*, user, show: Show, ids: list[int], now: datetime) -> Hold:
     _check_taken(user, seats, now)
     _check_limit(user, show, now, len(ids), exclude=ids, counts=counts)
     _check_lone_seats(user, show, now, ids, replacing=False)
-    return _apply_hold(user, show, seats, now)
+    return _apply_hold(user, show, seats, now, seat_info=places)
 
 
 @_counted

@@ -43,7 +43,7 @@ def test_the_rush_requests_make_these_queries(django_assert_num_queries, setting
 
 
 # PATCH /seats/{id}/lock (the peer comparison's hold): round trips on MariaDB / statements on SQLite.
-SEAT_LOCK_EXPECTED = {"mysql": 8, "sqlite": 10}
+SEAT_LOCK_EXPECTED = {"mysql": 7, "sqlite": 10}
 
 
 def test_holding_one_seat_by_its_id_makes_these_queries(django_assert_num_queries):
