@@ -264,3 +264,39 @@ def insert_rows(objs: list, *, later: bool = False) -> None:
     for obj in objs:
         obj._state.adding = False
         obj._state.db = alias
+
+
+# --------------------------------------------------------------------------
+# UPDATEs
+# --------------------------------------------------------------------------
+def _update_statement(obj, names, connection) -> Statement:
+    meta = obj._meta
+    fields = [meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)}"
+        f" WHERE {quote(meta.pk.column)} = %s"
+    )
+    return Statement(sql, [*params, meta.pk.get_db_prep_value(obj.pk, connection)], no_answer)
+
+
+def update_row(obj, update_fields: list[str], *, later: bool = False) -> None:
+    """UPDATE these fields of a saved instance, as ``save(update_fields=...)``
+    stores them: each field's ``pre_save`` (an ``auto_now`` stamp among them
+    is set, on the instance too) and ``get_db_prep_save``, without building
+    Django's UPDATE compiler. No signals are sent. For a row the caller holds
+    locked, so it exists (``save`` would raise when no row matched; this
+    does not look). ``later``: inside writes_batched, the UPDATE waits to go
+    with the transaction's next round trip (nothing in the transaction may
+    read the row back from the database meanwhile)."""
+    model = type(obj)
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    statement = _update_statement(obj, update_fields, connection)
+    pending = _pending(connection) if later and alias == DEFAULT_DB_ALIAS else None
+    if pending is not None:
+        pending.append(statement)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, statement.params)

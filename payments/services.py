@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from cinema.prepared import Prepared, insert_rows
+from cinema.prepared import Prepared, insert_rows, update_row
 from payments import conf
 from payments.exceptions import PaymentMismatch, ProviderUnavailable, RefundNotAllowed, UnknownPayment
 from payments.models import Payment, PaymentStatus, ProcessedWebhook, Refund, RefundStatus
@@ -161,7 +161,10 @@ def _record_outcome(
             return False
         payment.status = PaymentStatus.FAILED
         payment.failure_message = message[:255]
-    payment.save(update_fields=["status", "succeeded_at", "failure_message", "reference", "updated_at"])
+    # As save(update_fields=...) writes it, without building the UPDATE
+    # compiler (cinema.prepared). Not later: a late payment's refund reads the
+    # row back in this transaction (refund_record).
+    update_row(payment, ["status", "succeeded_at", "failure_message", "reference", "updated_at"])
     return True
 
 

@@ -146,6 +146,38 @@ def test_insert_rows_stores_what_the_orm_stores(django_capture_on_commit_callbac
     insert_rows([])  # nothing: no query
 
 
+def test_update_row_stores_what_save_with_update_fields_stores():
+    """A payment's outcome (the hot write): the same row as
+    save(update_fields=...), its auto_now stamp moved on the instance too;
+    the fields not named are left as they are in the database."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from cinema.prepared import update_row
+    from payments.models import Payment, PaymentStatus
+
+    order = _order()
+    made = [
+        Payment.objects.create(order_id=order.pk, provider="test", amount=Decimal("12.50"), currency="EUR")
+        for _ in range(2)
+    ]
+    names = ["status", "succeeded_at", "failure_message", "reference", "updated_at"]
+    at = timezone.now()
+    for payment in made:
+        Payment.objects.filter(pk=payment.pk).update(amount=Decimal("99.00"))  # not named: must stay
+        payment.status, payment.succeeded_at, payment.failure_message = PaymentStatus.SUCCEEDED, at, ""
+        payment.reference = 'ch_"é"'
+    before = made[0].updated_at
+    update_row(made[0], names)
+    made[1].save(update_fields=names)
+    assert made[0].updated_at > before
+    differ = {"id", "checkout_token", "created_at", "updated_at"}
+    assert _row(Payment, made[0].pk, differ) == _row(Payment, made[1].pk, differ)
+    stored = Payment.objects.get(pk=made[0].pk)
+    assert stored.amount == Decimal("99.00") and stored.updated_at == made[0].updated_at
+
+
 def test_statements_run_in_one_round_trip_on_mariadb_and_fail_as_alone():
     """On MariaDB the connection takes several statements at once (settings.py);
     a failing statement raises Django's error, the ones after it do not run,
