@@ -281,22 +281,14 @@ def _update_statement(obj, names, connection) -> Statement:
     return Statement(sql, [*params, meta.pk.get_db_prep_value(obj.pk, connection)], no_answer)
 
 
-def update_row(obj, update_fields: list[str], *, later: bool = False) -> None:
+def update_row(obj, update_fields: list[str]) -> None:
     """UPDATE these fields of a saved instance, as ``save(update_fields=...)``
     stores them: each field's ``pre_save`` (an ``auto_now`` stamp among them
     is set, on the instance too) and ``get_db_prep_save``, without building
     Django's UPDATE compiler. No signals are sent. For a row the caller holds
     locked, so it exists (``save`` would raise when no row matched; this
-    does not look). ``later``: inside writes_batched, the UPDATE waits to go
-    with the transaction's next round trip (nothing in the transaction may
-    read the row back from the database meanwhile)."""
-    model = type(obj)
-    alias = router.db_for_write(model)
-    connection = connections[alias]
+    does not look)."""
+    connection = connections[router.db_for_write(type(obj))]
     statement = _update_statement(obj, update_fields, connection)
-    pending = _pending(connection) if later and alias == DEFAULT_DB_ALIAS else None
-    if pending is not None:
-        pending.append(statement)
-        return
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, statement.params)

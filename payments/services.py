@@ -162,8 +162,8 @@ def _record_outcome(
         payment.status = PaymentStatus.FAILED
         payment.failure_message = message[:255]
     # As save(update_fields=...) writes it, without building the UPDATE
-    # compiler (cinema.prepared). Not later: a late payment's refund reads the
-    # row back in this transaction (refund_record).
+    # compiler (cinema.prepared). At once, not batched with the next round
+    # trip: a late payment's refund reads the row back in this transaction.
     update_row(payment, ["status", "succeeded_at", "failure_message", "reference", "updated_at"])
     return True
 
