@@ -207,11 +207,22 @@ _ORDER_SEATS_LOCKED = Prepared(
 )
 
 
-def order_seats_lock(order: Booking) -> list[ShowSeat]:
+def order_seats_lock(order: Booking, *, locked: list[ShowSeat] | None = None) -> list[ShowSeat]:
     """seats_lock of the show seats of the order's lines, read in the same
     query (a subquery: a locking read's subquery takes no locks of its own;
     where MariaDB joins it in, the order's own lines are locked, which only
-    this order's lock holder writes)."""
+    this order's lock holder writes). ``locked``: what the caller's
+    order_seats_lock_statement answered (sent with the locks before it)."""
     readcache.version_bump(*readcache.show_versions(order.show))
+    if locked is not None:
+        return locked
     # Through statements_run: the transaction's waiting writes go in the same round trip.
-    return statements_run([_ORDER_SEATS_LOCKED.statement(order.show_id, order.pk)])[0]
+    return statements_run([order_seats_lock_statement(order)])[0]
+
+
+def order_seats_lock_statement(order: Booking):
+    """order_seats_lock's locking read as a statement (cinema.prepared), for a
+    caller that takes it in one round trip after the locks that come before
+    it (the buyer, the order, its payment); its answer goes to
+    order_seats_lock as ``locked``, which moves the cached-read versions."""
+    return _ORDER_SEATS_LOCKED.statement(order.show_id, order.pk)

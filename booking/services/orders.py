@@ -27,6 +27,7 @@ from booking.services.locking import (
     locked,
     one_statement,
     order_seats_lock,
+    order_seats_lock_statement,
     seats_lock,
     user_and_booking_lock,
     user_lock,
@@ -50,14 +51,15 @@ def _seat_is_ours(seat: ShowSeat, order: Booking, now: datetime) -> bool:
     )
 
 
-def _settle(order: Booking, payment: Payment, now: datetime) -> None:
+def _settle(order: Booking, payment: Payment, now: datetime, *, seats: list[ShowSeat] | None = None) -> None:
     """The payment just succeeded (recorded once, under the order's lock).
 
     On time, or late with every seat still free: the seats are sold (the
     lines become active: the database's one-active-sale constraint is the last
     word) and the order CONFIRMED, its ticket email queued with it. Otherwise
     (seats gone, order cancelled, show cancelled) no money is kept: EXPIRED
-    (or still CANCELLED) with a full refund."""
+    (or still CANCELLED) with a full refund. ``seats``: the order's seats as
+    the caller locked them (order_seats_lock_statement), else locked here."""
     order_event(
         EventType.PAYMENT_SUCCEEDED,
         order,
@@ -69,7 +71,7 @@ def _settle(order: Booking, payment: Payment, now: datetime) -> None:
     )
     late = order.status != BookingStatus.PAYMENT_PENDING or (order.expires_at is not None and order.expires_at <= now)
     count_payment(payment.provider, "late" if late else "succeeded")
-    seats = order_seats_lock(order)
+    seats = order_seats_lock(order, locked=seats)
     ids = [s.pk for s in seats]
     show_cancelled = order.show.cancelled_at is not None  # read under booking_lock's shared lock
     ok = (
@@ -135,14 +137,15 @@ def order_record_charge(
     a decline leaves it PAYMENT_PENDING. Locks the buyer's row, the order,
     the payment, then the seats. Returns the order as it now stands."""
     now = now or timezone.now()
-    order, locked = user_and_booking_lock(
-        order.user_id, order.pk, order.show_id, then=[payment_lock_statement(payment)]
-    )
+    # A success sells the seats: they are locked in the same round trip, after
+    # the payment, in the lock order (a decline leaves them alone).
+    then = [payment_lock_statement(payment), *([order_seats_lock_statement(order)] if succeeded else [])]
+    order, locked, *seats = user_and_booking_lock(order.user_id, order.pk, order.show_id, then=then)
     changed = payment_record_outcome(
         payment=payment, succeeded=succeeded, reference=reference, message=message, locked=locked
     )
     if changed and succeeded:
-        _settle(order, payment, now)
+        _settle(order, payment, now, seats=seats[0])
     elif changed:
         _payment_failed_event(order, payment, message, now)
     return order
