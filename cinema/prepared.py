@@ -112,6 +112,18 @@ def writes_batched():
         connection._cinema_writes_later = None
 
 
+def statement_later(statement: Statement) -> None:
+    """Run a write whose rows nothing reads back in the transaction (it
+    answers nothing): inside writes_batched, with the transaction's next
+    round trip (or at the block's end); elsewhere at once."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    pending = _pending(connection)
+    if pending is not None:
+        pending.append(statement)
+    else:
+        statements_run([statement])
+
+
 def writes_send() -> None:
     """Send the writes waiting in writes_batched now, in one round trip (a
     caller that catches their IntegrityError: the block's end would raise it

@@ -27,7 +27,7 @@ from booking.services.events import seats_released_event
 from catalog.models import Show
 from cinema import metrics
 from cinema.errors import DomainError
-from cinema.prepared import Prepared, Statement
+from cinema.prepared import Prepared, Statement, statement_later, writes_send
 from cinema.token_bucket import Rate, bucket_take, rate_parse
 from events.services import event_emit
 
@@ -184,7 +184,13 @@ def _apply_hold(user, show: Show, seats: list[ShowSeat], now: datetime, seat_inf
     until = now + _hold_duration()
     fresh = [s.pk for s in seats if s.is_free(now)]
     if fresh:
-        sql.seats_write_sql(fresh, status=SeatStatus.LOCKED, held_by_id=user.pk, held_at=now, held_until=until, now=now)
+        # The rows are locked by us and nothing can refuse the UPDATE: it goes
+        # with the transaction's next round trip (cinema.prepared), its event's.
+        statement_later(
+            sql.seats_write_statement(
+                fresh, status=SeatStatus.LOCKED, held_by_id=user.pk, held_at=now, held_until=until, now=now
+            )
+        )
         _emit_held(user, show, fresh, until, now)
     if seat_info is not None and len(fresh) == len(seats):
         for seat in seats:
@@ -193,6 +199,7 @@ def _apply_hold(user, show: Show, seats: list[ShowSeat], now: datetime, seat_inf
             seat.updated_at = now
             seat.seat = seat_info[seat.pk]
         return Hold(seats=sorted(seats, key=lambda x: x.pk), expires_at=until, show_id=show.pk, user_id=user.pk)
+    writes_send()  # the UPDATE above, before its rows are read back
     result = _SEATS_WITH_PLACE.all(*dict.fromkeys(s.pk for s in seats)) if seats else []
     return Hold(seats=result, expires_at=min(s.held_until for s in result), show_id=show.pk, user_id=user.pk)
 

@@ -548,3 +548,21 @@ def test_a_seat_seen_taken_gets_the_locked_paths_answer(case):
         "show cancelled": "ShowCancelled",
     }[case]
     assert answers[0][0] == expected
+
+
+def test_adding_to_a_hold_answers_with_every_seat_as_written(now):
+    """A hold of a seat already held and a new one: the new one's UPDATE
+    waits for the transaction's next round trip (cinema.prepared), and the
+    answer, read back from the database, sees it written."""
+    show = make_show("SSSS")
+    a1, a2 = seat_ids(show, "A1", "A2")
+    user = UserFactory()
+    first = seats_hold(user=user, show=show, seat_ids=[a1], now=now)
+    hold = seats_hold(user=user, show=show, seat_ids=[a1, a2], now=now)
+    assert [(s.pk, s.status, s.held_by_id) for s in hold.seats] == [
+        (a1, SeatStatus.LOCKED, user.pk),
+        (a2, SeatStatus.LOCKED, user.pk),
+    ]
+    assert hold.expires_at == first.expires_at  # the earlier seat's hold is not extended
+    stored = {s.pk: s for s in ShowSeat.objects.filter(pk__in=[a1, a2])}
+    assert all(stored[s.pk].held_until == s.held_until for s in hold.seats)
