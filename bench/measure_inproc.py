@@ -153,12 +153,7 @@ def test_measure(rush_show, settings):
     results["lock409"] = []
     held = list(show.show_seats.filter(status="SOLD").values_list("pk", flat=True))
     for i, client in enumerate(clients[USERS // 2 :]):
-        r, ms = _timed(
-            client.patch,
-            f"/api/v1/seats/{held[i % len(held)]}/lock",
-            {"status": "LOCKED"},
-            content_type="application/json",
-        )
+        r, ms = _timed(_lock_taken, client, held, i)
         assert r.status_code == 409, r.content
         results["lock409"].append(ms)
     # Sold out: every seat still free is sold, and the rest ask for two (409).
@@ -221,6 +216,13 @@ def _sell_out(show) -> None:
     ShowSeat.objects.filter(show=show).update(status=SeatStatus.SOLD)
 
 
+def _lock_taken(client, seat_ids: list[int], i: int):
+    """The i-th client's PATCH /seats/{id}/lock of a seat someone else has
+    (the peer workload's losers: a 409)."""
+    seat = seat_ids[i % len(seat_ids)]
+    return client.patch(f"/api/v1/seats/{seat}/lock", {"status": "LOCKED"}, content_type="application/json")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_profile_hold(request):
     """cProfile of the rush's requests (MEASURE_PROFILE=hold|book|pay|me|hold409|lock409|front304)."""
@@ -247,7 +249,7 @@ def test_profile_hold(request):
         seats = list(show.show_seats.values_list("pk", flat=True))
         prof.enable()
         for i, client in enumerate(clients):
-            client.patch(f"/api/v1/seats/{seats[i]}/lock", {"status": "LOCKED"}, content_type="application/json")
+            _lock_taken(client, seats, i)
         prof.disable()
         clients = []
     for client in clients:
@@ -339,7 +341,7 @@ def test_split(request, monkeypatch):
         for i, client in enumerate(clients):
             active[:] = [1]
             t = time.thread_time()
-            client.patch(f"/api/v1/seats/{seats[i]}/lock", {"status": "LOCKED"}, content_type="application/json")
+            _lock_taken(client, seats, i)
             whole.append(time.thread_time() - t)
         active.clear()
         clients = []
